@@ -1,0 +1,38 @@
+namespace IlgpuVae.Engine.Accelerators;
+
+/// <summary>
+/// One compute device: it owns buffers and runs the engine's kernels. The model and the trainer use
+/// only this class, <see cref="DeviceBuffer{T}"/> and <see cref="IKernels"/>, so a new backend
+/// (an ILGPU-based one, say) slots in by implementing these three.
+/// </summary>
+public abstract class Accelerator : IDisposable
+{
+    /// <summary>The accelerator family.</summary>
+    public abstract AcceleratorKind Kind { get; }
+
+    /// <summary>A human-readable name, e.g. "CPU (2 threads, AVX-512)" or the GPU's name.</summary>
+    public abstract string Name { get; }
+
+    /// <summary>Every kernel of the engine, as this accelerator runs it.</summary>
+    public abstract IKernels Kernels { get; }
+
+    /// <summary>Allocates a zero-filled buffer of <paramref name="length"/> elements.</summary>
+    public abstract DeviceBuffer<T> Allocate<T>(long length) where T : unmanaged;
+
+    /// <summary>Allocates a buffer holding a copy of <paramref name="data"/>.</summary>
+    public DeviceBuffer<T> Upload<T>(ReadOnlySpan<T> data) where T : unmanaged
+    {
+        var buffer = Allocate<T>(data.Length);
+        buffer.Upload(data);
+        return buffer;
+    }
+
+    /// <summary>Waits until all queued work has finished.</summary>
+    public abstract void Synchronize();
+
+    /// <summary>Releases the device.</summary>
+    public abstract void Dispose();
+
+    /// <inheritdoc />
+    public override string ToString() => Name;
+}

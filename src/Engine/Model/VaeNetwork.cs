@@ -1,0 +1,105 @@
+using IlgpuVae.Engine.Accelerators;
+using IlgpuVae.Kernels;
+
+namespace IlgpuVae.Engine.Model;
+
+/// <summary>
+/// The VAE's forward and backward passes as a sequence of kernel calls on one accelerator, in the
+/// manner of llm.c: plain functions over one contiguous parameter buffer and one gradient buffer.
+/// Nothing here touches backend memory; every step goes through <see cref="IKernels"/>.
+/// </summary>
+internal sealed class VaeNetwork
+{
+    private readonly IKernels _k;
+
+    public VaeNetwork(Accelerator accelerator, ModelConfig config, DeviceBuffer<float> parameters)
+    {
+        Accelerator = accelerator;
+        Config = config;
+        Layout = new ParameterLayout(config);
+        Parameters = parameters;
+        _k = accelerator.Kernels;
+    }
+
+    public Accelerator Accelerator { get; }
+    public ModelConfig Config { get; }
+    public ParameterLayout Layout { get; }
+    public DeviceBuffer<float> Parameters { get; }
+
+    private BufferView<float> W(DeviceBuffer<float> p, LinearLayer l) => p.View(l.WeightOffset, l.WeightCount);
+    private BufferView<float> B(DeviceBuffer<float> p, LinearLayer l) => p.View(l.BiasOffset, l.Outputs);
+
+    /// <summary>
+    /// Forward pass of <paramref name="rows"/> datapoints already in <c>ws.Input</c>: encoder, sampling,
+    /// decoder, log-likelihood (and its gradient, scaled by gradScale), KL and per-datapoint ELBO.
+    /// </summary>
+    public void Forward(Workspace ws, int rows, int firstRow, RandomKey noise, float gradScale)
+    {
+        var c = Config;
+        BufferView<float> input = ws.Input;
+        for (int i = 0; i < Layout.EncoderHidden.Count; i++)
+        {
+            var l = Layout.EncoderHidden[i];
+            _k.LinearForward(input, W(Parameters, l), B(Parameters, l), ws.EncoderActivations[i], rows, l.Inputs, l.Outputs, l.Activation);
+            input = ws.EncoderActivations[i];
+        }
+        var head = Layout.EncoderHead;
+        _k.LinearForward(input, W(Parameters, head), B(Parameters, head), ws.EncoderOut, rows, head.Inputs, head.Outputs, head.Activation);
+        _k.SampleLatent(ws.EncoderOut, ws.Epsilon, ws.Z, rows, c.LatentSize, c.Samples, firstRow, noise);
+        int sampleRows = rows * c.Samples;
+        input = ws.Z;
+        for (int i = 0; i < Layout.DecoderHidden.Count; i++)
+        {
+            var l = Layout.DecoderHidden[i];
+            _k.LinearForward(input, W(Parameters, l), B(Parameters, l), ws.DecoderActivations[i], sampleRows, l.Inputs, l.Outputs, l.Activation);
+            input = ws.DecoderActivations[i];
+        }
+        var o = Layout.DecoderOutput;
+        _k.LinearForward(input, W(Parameters, o), B(Parameters, o), ws.Output, sampleRows, o.Inputs, o.Outputs, o.Activation);
+        if (c.Likelihood == Likelihood.Bernoulli)
+            _k.BernoulliLogLikelihood(ws.Output, ws.Input, ws.LogLikelihood, ws.OutputGradient, rows, c.InputSize, c.Samples, gradScale);
+        else
+            _k.GaussianLogLikelihood(ws.Output, ws.Input, ws.LogLikelihood, ws.OutputGradient, rows, c.InputSize, c.Samples, gradScale, c.MinLogVariance);
+        _k.GaussianKl(ws.EncoderOut, ws.Epsilon, ws.Z, ws.Kl, rows, c.LatentSize, c.Samples, c.Estimator);
+        _k.ElboRows(ws.LogLikelihood, ws.Kl, ws.Elbo, rows, c.Samples);
+    }
+
+    /// <summary>
+    /// Backward pass after <see cref="Forward"/>: fills <paramref name="gradients"/> (same layout as the
+    /// parameters) with the gradient of the negative ELBO averaged over the batch.
+    /// </summary>
+    public void Backward(Workspace ws, int rows, DeviceBuffer<float> gradients)
+    {
+        var c = Config;
+        int sampleRows = rows * c.Samples;
+        // Decoder, output side first. Each layer's input is the previous activation (or z).
+        BufferView<float> dOut = ws.OutputGradient;
+        for (int i = Layout.DecoderHidden.Count; i >= 0; i--)
+        {
+            var l = i == Layout.DecoderHidden.Count ? Layout.DecoderOutput : Layout.DecoderHidden[i];
+            BufferView<float> x = i == 0 ? ws.Z : ws.DecoderActivations[i - 1];
+            BufferView<float> dx = i == 0 ? ws.ZGradient : ws.DecoderGradients[i - 1];
+            var inputActivation = i == 0 ? Activation.Identity : Layout.DecoderHidden[i - 1].Activation;
+            _k.LinearBackwardWeights(x, dOut, W(gradients, l), B(gradients, l), sampleRows, l.Inputs, l.Outputs);
+            _k.LinearBackwardData(dOut, W(Parameters, l), x, dx, sampleRows, l.Inputs, l.Outputs, inputActivation);
+            dOut = dx;
+        }
+        _k.LatentBackward(ws.EncoderOut, ws.Epsilon, ws.Z, ws.ZGradient, ws.EncoderOutGradient, rows, c.LatentSize, c.Samples,
+            1f / rows, c.Estimator);
+        // Encoder, head first; the input layer needs no gradient for x.
+        dOut = ws.EncoderOutGradient;
+        for (int i = Layout.EncoderHidden.Count; i >= 0; i--)
+        {
+            var l = i == Layout.EncoderHidden.Count ? Layout.EncoderHead : Layout.EncoderHidden[i];
+            BufferView<float> x = i == 0 ? ws.Input : ws.EncoderActivations[i - 1];
+            _k.LinearBackwardWeights(x, dOut, W(gradients, l), B(gradients, l), rows, l.Inputs, l.Outputs);
+            if (i == 0) break;
+            BufferView<float> dx = ws.EncoderGradients[i - 1];
+            _k.LinearBackwardData(dOut, W(Parameters, l), x, dx, rows, l.Inputs, l.Outputs, Layout.EncoderHidden[i - 1].Activation);
+            dOut = dx;
+        }
+    }
+
+    /// <summary>The loss-gradient scale of a batch: 1 / (rows · samples) for the reconstruction term.</summary>
+    public float ReconstructionScale(int rows) => 1f / (rows * Config.Samples);
+}

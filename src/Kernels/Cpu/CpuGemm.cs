@@ -1,0 +1,187 @@
+using System.Runtime.Intrinsics;
+using IlgpuVae.Kernels.Math;
+
+namespace IlgpuVae.Kernels.Cpu;
+
+/// <summary>What <see cref="CpuGemm"/> does with each finished sum before storing it.</summary>
+internal enum GemmEpilogue
+{
+    /// <summary>c = act(acc).</summary>
+    Activate,
+    /// <summary>c = acc · act′(e), with act′ computed from the activation output e (same shape as c).</summary>
+    MultiplyByDerivative,
+}
+
+/// <summary>
+/// The one matrix-product engine behind the three linear kernels: C = epilogue(start + A·B), A row-major
+/// M×K, B row-major K×N, where every output is an FMA chain over k ascending that starts from
+/// bias[n] (or 0). The chain order is the contract of docs/kernels.md, so vectorising across n
+/// (16 independent outputs per AVX-512 register) and tiling over rows and columns change nothing in
+/// the bits. Threads take whole output tiles; no sum is ever split.
+/// </summary>
+internal static unsafe class CpuGemm
+{
+    private const int RowBlock = 4;    // rows per register tile
+    private const int PanelWidth = 32; // columns per register tile: two 16-lane vectors
+    private const int RowsPerItem = 16; // rows per unit of parallel work
+
+    /// <summary>Runs the product. <paramref name="bias"/> null means a start of 0; <paramref name="e"/> is used by the derivative epilogue.</summary>
+    public static void Run(CpuWorkerPool pool, float* a, int lda, float* b, int ldb, float* c, int ldc,
+        int m, int n, int k, float* bias, GemmEpilogue epilogue, Activation activation, float* e, int lde)
+    {
+        var job = new Job
+        {
+            A = a, Lda = lda, B = b, Ldb = ldb, C = c, Ldc = ldc, M = m, N = n, K = k, Bias = bias,
+            Epilogue = epilogue, Activation = activation, E = e, Lde = lde,
+            Panels = (n + PanelWidth - 1) / PanelWidth,
+            RowItems = (m + RowsPerItem - 1) / RowsPerItem,
+        };
+        pool.Run(job.Panels * job.RowItems, ref job);
+    }
+
+    private struct Job : IRangeJob
+    {
+        public float* A, B, C, Bias, E;
+        public int Lda, Ldb, Ldc, Lde, M, N, K, Panels, RowItems;
+        public GemmEpilogue Epilogue;
+        public Activation Activation;
+
+        public readonly void Run(int start, int end)
+        {
+            for (int item = start; item < end; item++)
+            {
+                // Items are ordered panel-major so a thread's consecutive items reuse one panel of B.
+                int panel = item / RowItems, rowItem = item % RowItems;
+                int n0 = panel * PanelWidth, width = System.Math.Min(PanelWidth, N - n0);
+                int m0 = rowItem * RowsPerItem, m1 = System.Math.Min(M, m0 + RowsPerItem);
+                Tile(m0, m1, n0, width);
+                Finish(m0, m1, n0, width);
+            }
+        }
+
+        private readonly void Tile(int m0, int m1, int n0, int width)
+        {
+            int m = m0;
+            if (width == PanelWidth)
+            {
+                for (; m + RowBlock <= m1; m += RowBlock) Kernel4x32(m, n0);
+                for (; m < m1; m++) { Kernel1x16(m, n0); Kernel1x16(m, n0 + 16); }
+                return;
+            }
+            int vectorWidth = width >= 16 ? 16 : 0;
+            if (vectorWidth > 0)
+            {
+                for (; m + RowBlock <= m1; m += RowBlock) Kernel4x16(m, n0);
+                for (; m < m1; m++) Kernel1x16(m, n0);
+            }
+            for (int row = m0; row < m1; row++)
+                for (int col = n0 + vectorWidth; col < n0 + width; col++)
+                    Scalar(row, col);
+        }
+
+        private readonly Vector512<float> Start(int n0) =>
+            Bias == null ? Vector512<float>.Zero : Vector512.Load(Bias + n0);
+
+        private readonly void Kernel4x32(int m, int n0)
+        {
+            var c00 = Start(n0); var c01 = Start(n0 + 16);
+            var c10 = c00; var c11 = c01; var c20 = c00; var c21 = c01; var c30 = c00; var c31 = c01;
+            float* a0 = A + (long)m * Lda, a1 = a0 + Lda, a2 = a1 + Lda, a3 = a2 + Lda;
+            float* bp = B + n0;
+            for (int kk = 0; kk < K; kk++, bp += Ldb)
+            {
+                var b0 = Vector512.Load(bp);
+                var b1 = Vector512.Load(bp + 16);
+                var x = Vector512.Create(a0[kk]);
+                c00 = Vector512.FusedMultiplyAdd(x, b0, c00); c01 = Vector512.FusedMultiplyAdd(x, b1, c01);
+                x = Vector512.Create(a1[kk]);
+                c10 = Vector512.FusedMultiplyAdd(x, b0, c10); c11 = Vector512.FusedMultiplyAdd(x, b1, c11);
+                x = Vector512.Create(a2[kk]);
+                c20 = Vector512.FusedMultiplyAdd(x, b0, c20); c21 = Vector512.FusedMultiplyAdd(x, b1, c21);
+                x = Vector512.Create(a3[kk]);
+                c30 = Vector512.FusedMultiplyAdd(x, b0, c30); c31 = Vector512.FusedMultiplyAdd(x, b1, c31);
+            }
+            float* c = C + (long)m * Ldc + n0;
+            c00.Store(c); c01.Store(c + 16); c += Ldc;
+            c10.Store(c); c11.Store(c + 16); c += Ldc;
+            c20.Store(c); c21.Store(c + 16); c += Ldc;
+            c30.Store(c); c31.Store(c + 16);
+        }
+
+        private readonly void Kernel4x16(int m, int n0)
+        {
+            var c0 = Start(n0); var c1 = c0; var c2 = c0; var c3 = c0;
+            float* a0 = A + (long)m * Lda, a1 = a0 + Lda, a2 = a1 + Lda, a3 = a2 + Lda;
+            float* bp = B + n0;
+            for (int kk = 0; kk < K; kk++, bp += Ldb)
+            {
+                var b0 = Vector512.Load(bp);
+                c0 = Vector512.FusedMultiplyAdd(Vector512.Create(a0[kk]), b0, c0);
+                c1 = Vector512.FusedMultiplyAdd(Vector512.Create(a1[kk]), b0, c1);
+                c2 = Vector512.FusedMultiplyAdd(Vector512.Create(a2[kk]), b0, c2);
+                c3 = Vector512.FusedMultiplyAdd(Vector512.Create(a3[kk]), b0, c3);
+            }
+            float* c = C + (long)m * Ldc + n0;
+            c0.Store(c); c1.Store(c + Ldc); c2.Store(c + 2 * Ldc); c3.Store(c + 3 * Ldc);
+        }
+
+        private readonly void Kernel1x16(int m, int n0)
+        {
+            var acc = Start(n0);
+            float* a0 = A + (long)m * Lda;
+            float* bp = B + n0;
+            for (int kk = 0; kk < K; kk++, bp += Ldb)
+                acc = Vector512.FusedMultiplyAdd(Vector512.Create(a0[kk]), Vector512.Load(bp), acc);
+            acc.Store(C + (long)m * Ldc + n0);
+        }
+
+        private readonly void Scalar(int m, int n)
+        {
+            float acc = Bias == null ? 0f : Bias[n];
+            float* a0 = A + (long)m * Lda;
+            float* bp = B + n;
+            for (int kk = 0; kk < K; kk++, bp += Ldb)
+                acc = MathF.FusedMultiplyAdd(a0[kk], *bp, acc);
+            C[(long)m * Ldc + n] = acc;
+        }
+
+        /// <summary>Applies the epilogue to a finished tile while it is still in cache.</summary>
+        private readonly void Finish(int m0, int m1, int n0, int width)
+        {
+            if (Epilogue == GemmEpilogue.Activate && Activation == Activation.Identity) return;
+            for (int m = m0; m < m1; m++)
+            {
+                float* c = C + (long)m * Ldc + n0;
+                if (Epilogue == GemmEpilogue.Activate)
+                {
+                    for (int j = 0; j < width; j++) c[j] = CpuActivation.Apply(Activation, c[j]);
+                }
+                else
+                {
+                    float* e = E + (long)m * Lde + n0;
+                    for (int j = 0; j < width; j++) c[j] = c[j] * CpuActivation.Derivative(Activation, e[j]);
+                }
+            }
+        }
+    }
+}
+
+/// <summary>The activations and their derivatives from the output, as the contracts define them.</summary>
+public static class CpuActivation
+{
+    /// <summary>act(a).</summary>
+    public static float Apply(Activation activation, float a) => activation switch
+    {
+        Activation.Tanh => DeterministicMath.Tanh(a),
+        Activation.Sigmoid => DeterministicMath.Sigmoid(a),
+        _ => a,
+    };
+
+    /// <summary>act′ expressed through the output y: tanh: fma(−y, y, 1); sigmoid: y·(1 − y); identity: 1.</summary>
+    public static float Derivative(Activation activation, float y) => activation switch
+    {
+        Activation.Tanh => MathF.FusedMultiplyAdd(-y, y, 1f),
+        Activation.Sigmoid => y * (1f - y),
+        _ => 1f,
+    };
+}

@@ -1,0 +1,128 @@
+using System.Runtime.Intrinsics;
+using IlgpuVae.Kernels.Math;
+
+namespace IlgpuVae.Kernels.Cpu;
+
+/// <summary>
+/// The decoder likelihoods and their gradients, in one pass over each row (contracts in
+/// docs/kernels.md). Decoder row r belongs to datapoint r / samples. Rows are spread over threads.
+/// </summary>
+public static unsafe class CpuLikelihood
+{
+    /// <summary>The float nearest to log(2π), shared with the device code.</summary>
+    public const float Log2Pi = 1.83787706640934548356f;
+
+    /// <summary>Bernoulli: ll[r] = Σ_j x·l − softplus(l); dLogits = gradScale·(sigmoid(l) − x).</summary>
+    public static void Bernoulli(CpuWorkerPool pool, ReadOnlySpan<float> logits, ReadOnlySpan<float> x, Span<float> ll,
+        Span<float> dLogits, int rows, int pixels, int samples, float gradScale)
+    {
+        fixed (float* pl = logits, px = x, pll = ll, pd = dLogits)
+        {
+            var job = new RowJob { Logits = pl, X = px, Ll = pll, Grad = pd, Pixels = pixels, Samples = samples, GradScale = gradScale, Gaussian = false };
+            pool.Run(rows, ref job);
+        }
+    }
+
+    /// <summary>Gaussian with sigmoid mean and a floored log-variance head (output row width 2·pixels).</summary>
+    public static void Gaussian(CpuWorkerPool pool, ReadOnlySpan<float> output, ReadOnlySpan<float> x, Span<float> ll,
+        Span<float> dOutput, int rows, int pixels, int samples, float gradScale, float minLogVariance)
+    {
+        fixed (float* po = output, px = x, pll = ll, pd = dOutput)
+        {
+            var job = new RowJob { Logits = po, X = px, Ll = pll, Grad = pd, Pixels = pixels, Samples = samples, GradScale = gradScale, Gaussian = true, MinLogVariance = minLogVariance };
+            pool.Run(rows, ref job);
+        }
+    }
+
+    /// <summary>Bernoulli terms of one element: returns x·l − softplus(l) and writes the gradient.</summary>
+    public static float BernoulliTerm(float l, float x, float gradScale, out float grad)
+    {
+        float a = MathF.Abs(l);
+        float e = DeterministicMath.Exp(-a);
+        float d = 1f + e;
+        float sp = MathF.Max(l, 0f) + DeterministicMath.Log1p(e);
+        float sig = l >= 0f ? 1f / d : e / d;
+        grad = gradScale * (sig - x);
+        return MathF.FusedMultiplyAdd(x, l, -sp);
+    }
+
+    /// <summary>Gaussian terms of one element: returns the log-density and writes both gradients.</summary>
+    public static float GaussianTerm(float a, float v, float x, float gradScale, float minLogVariance, out float gradMean, out float gradLogVar)
+    {
+        float lv = MathF.Max(v, minLogVariance);
+        float mean = DeterministicMath.Sigmoid(a);
+        float diff = x - mean;
+        float iv = DeterministicMath.Exp(-lv);
+        float q = diff * diff;
+        q = q * iv;
+        float term = (Log2Pi + lv) + q;
+        term = -0.5f * term;
+        float gm = -diff * iv;
+        float dsig = mean * (1f - mean);
+        gradMean = gradScale * (gm * dsig);
+        float dv = v >= minLogVariance ? 0.5f * (1f - q) : 0f;
+        gradLogVar = gradScale * dv;
+        return term;
+    }
+
+    private struct RowJob : IRangeJob
+    {
+        public float* Logits, X, Ll, Grad;
+        public int Pixels, Samples;
+        public float GradScale, MinLogVariance;
+        public bool Gaussian;
+
+        public readonly void Run(int start, int end)
+        {
+            // 32 partial sums kept as two 16-lane registers: term j goes to lane j mod 32.
+            float* terms = stackalloc float[32];
+            float* p = stackalloc float[32];
+            for (int r = start; r < end; r++)
+            {
+                float* x = X + (long)(r / Samples) * Pixels;
+                var lo = Vector512<float>.Zero;
+                var hi = Vector512<float>.Zero;
+                int j0 = 0;
+                for (; j0 < Pixels; j0 += 32)
+                {
+                    int count = System.Math.Min(32, Pixels - j0);
+                    for (int t = 0; t < 32; t++) terms[t] = 0f;
+                    for (int t = 0; t < count; t++) terms[t] = Term(r, j0 + t, x[j0 + t]);
+                    if (count == 32)
+                    {
+                        lo += Vector512.Load(terms);
+                        hi += Vector512.Load(terms + 16);
+                    }
+                    else
+                    {
+                        // A partial final block adds only the lanes that have a term (lanes without one
+                        // keep their partial unchanged, as the scalar scheme does).
+                        lo.Store(p); hi.Store(p + 16);
+                        for (int t = 0; t < count; t++) p[t] = p[t] + terms[t];
+                        lo = Vector512.Load(p); hi = Vector512.Load(p + 16);
+                    }
+                }
+                lo.Store(p); hi.Store(p + 16);
+                for (int w = 16; w >= 1; w >>= 1)
+                    for (int t = 0; t < w; t++) p[t] = p[t] + p[t + w];
+                Ll[r] = p[0];
+            }
+        }
+
+        private readonly float Term(int r, int j, float x)
+        {
+            if (!Gaussian)
+            {
+                long i = (long)r * Pixels + j;
+                float term = BernoulliTerm(Logits[i], x, GradScale, out float g);
+                Grad[i] = g;
+                return term;
+            }
+            long row = (long)r * 2 * Pixels;
+            float t = GaussianTerm(Logits[row + j], Logits[row + Pixels + j], x, GradScale, MinLogVariance, out float gm, out float gv);
+            Grad[row + j] = gm;
+            Grad[row + Pixels + j] = gv;
+            return t;
+        }
+    }
+}
