@@ -1,0 +1,8 @@
+namespace IlgpuVae.Runner;
+
+/// <summary>Entry point of the ilgpuvae command.</summary>
+public static class Program
+{
+    /// <summary>Runs the command line and returns the exit code.</summary>
+    public static int Main(string[] args) => args.Length == 0 ? 0 : 2;
+}
