@@ -4,5 +4,5 @@ namespace IlgpuVae.Runner;
 public static class Program
 {
     /// <summary>Runs the command line and returns the exit code.</summary>
-    public static int Main(string[] args) => args.Length == 0 ? 0 : 2;
+    public static int Main(string[] args) => Cli.Run(args, Console.Out, Console.Error, interactive: !Console.IsErrorRedirected);
 }

@@ -147,7 +147,9 @@ public sealed class DataSourcesTests
     }
 
     /// <summary>The cache directory follows ILGPUVAE_DATA_DIR, then XDG_CACHE_HOME.</summary>
+    /// <remarks>Non-parallelizable: it changes process-wide environment variables for a moment.</remarks>
     [Test]
+    [NonParallelizable]
     public void DefaultDataDirectoryFollowsTheEnvironment()
     {
         string? savedData = Environment.GetEnvironmentVariable("ILGPUVAE_DATA_DIR");

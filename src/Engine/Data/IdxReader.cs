@@ -149,7 +149,7 @@ public static class IdxReader
     private static (int[] Dims, byte[] Payload) ReadRaw(Stream stream, string name, int rank, long maxBytes)
     {
         long available = stream.Length - stream.Position;
-        (int[] dims, int payloadLength, int headerLength) = ReadHeader(stream, name, rank, maxBytes, "the file");
+        (int[] dims, int payloadLength, int headerLength) = ReadHeader(stream, name, rank, maxBytes, decompressed: false);
 
         long expected = (long)headerLength + payloadLength;
         if (available < expected)
@@ -182,7 +182,7 @@ public static class IdxReader
         try
         {
             (int[] dims, int payloadLength, int headerLength) =
-                ReadHeader(gzip, name, rank, maxBytes, "the decompressed data");
+                ReadHeader(gzip, name, rank, maxBytes, decompressed: true);
             byte[] payload = ReadGrowing(gzip, payloadLength, out int filled);
             long expected = (long)headerLength + payloadLength;
             if (filled < payloadLength)
@@ -214,8 +214,9 @@ public static class IdxReader
     /// length (their product, already checked against the limit) and the header length.
     /// </summary>
     private static (int[] Dims, int PayloadLength, int HeaderLength) ReadHeader(
-        Stream stream, string name, int rank, long maxBytes, string what)
+        Stream stream, string name, int rank, long maxBytes, bool decompressed)
     {
+        string what = decompressed ? "the decompressed data" : "the file";
         int headerLength = 4 + 4 * rank;
         uint expectedMagic = (uint)(UnsignedByteType << 8 | rank);
 
@@ -223,7 +224,7 @@ public static class IdxReader
         int got = ReadAtMost(stream, magicBytes);
         if (got < 4)
         {
-            throw new IdxFormatException(got == 0 && what == "the file"
+            throw new IdxFormatException(got == 0 && !decompressed
                 ? $"{name}: empty file, expected an IDX header of {headerLength} bytes"
                 : $"{name}: {what} has only {got} bytes, shorter than the {headerLength}-byte IDX header");
         }

@@ -328,14 +328,23 @@ internal static class MnistCache
         }
     }
 
-    /// <summary>The most telling line of npm's output: its first error line, else its last line.</summary>
+    /// <summary>
+    /// npm's error lines joined into one (its first few, prefix dropped), else its last line;
+    /// null when it printed nothing. Several lines because npm spreads one error over them:
+    /// "code ECONNREFUSED", then the request that failed.
+    /// </summary>
     private static string? Summarise(string output)
     {
         string[] lines = output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        // npm prints warnings (about its own config, for example) before the actual error.
-        return lines.FirstOrDefault(l => l.StartsWith("npm error", StringComparison.Ordinal)
-                                         || l.StartsWith("npm ERR!", StringComparison.Ordinal))
-               ?? lines.LastOrDefault();
+        string[] errors = lines
+            .Where(l => l.StartsWith("npm error", StringComparison.Ordinal) || l.StartsWith("npm ERR!", StringComparison.Ordinal))
+            .Select(l => l[(l.StartsWith("npm error", StringComparison.Ordinal) ? 9 : 8)..].Trim())
+            .Where(l => l.Length > 0)
+            .Take(4)
+            .ToArray();
+        // npm also prints warnings (about its own configuration, say) that are not the cause.
+        string? summary = errors.Length > 0 ? string.Join("; ", errors) : lines.LastOrDefault();
+        return summary is { Length: > 400 } ? summary[..400] + "…" : summary;
     }
 
     private static string OneLine(string text) => text.ReplaceLineEndings(" ").Trim();

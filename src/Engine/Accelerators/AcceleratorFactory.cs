@@ -1,0 +1,76 @@
+using IlgpuVae.Engine.Accelerators.Cpu;
+
+namespace IlgpuVae.Engine.Accelerators;
+
+/// <summary>
+/// Finds accelerators and creates the one a user asks for: by family and device index, or `auto`
+/// (the first usable device of CUDA, then OpenCL GPUs, then the CPU).
+/// </summary>
+public static class AcceleratorFactory
+{
+    /// <summary>Every backend this build has, in `auto` preference order.</summary>
+    public static IReadOnlyList<IAcceleratorProvider> Providers { get; } = CreateProviders();
+
+    private static IReadOnlyList<IAcceleratorProvider> CreateProviders()
+    {
+        var list = new List<IAcceleratorProvider>();
+        foreach (var name in new[] { "IlgpuVae.Engine.Accelerators.Cuda.CudaAcceleratorProvider", "IlgpuVae.Engine.Accelerators.OpenCl.OpenClAcceleratorProvider" })
+        {
+            // Device backends register by name, so this file does not change when one is added.
+            var type = typeof(AcceleratorFactory).Assembly.GetType(name);
+            if (type is not null && Activator.CreateInstance(type) is IAcceleratorProvider p) list.Add(p);
+        }
+        list.Add(new CpuAcceleratorProvider());
+        return list;
+    }
+
+    /// <summary>Lists every device of every backend, with the reason for each one that is not usable.</summary>
+    public static IReadOnlyList<AcceleratorInfo> ListDevices()
+    {
+        var all = new List<AcceleratorInfo>();
+        foreach (var p in Providers) all.AddRange(p.Probe());
+        foreach (var kind in Enum.GetValues<AcceleratorKind>())
+            if (Providers.All(p => p.Kind != kind))
+                all.Add(new AcceleratorInfo(kind, 0, kind.ToString(), false, new Dictionary<string, string>(), "this build has no backend for it yet"));
+        return all;
+    }
+
+    /// <summary>Parses an --accelerator value: auto, cpu, opencl or cuda.</summary>
+    public static AcceleratorKind? ParseKind(string text) => text.Trim().ToLowerInvariant() switch
+    {
+        "auto" => null,
+        "cpu" => AcceleratorKind.Cpu,
+        "opencl" or "ocl" => AcceleratorKind.OpenCl,
+        "cuda" => AcceleratorKind.Cuda,
+        _ => throw new InputException($"--accelerator must be auto, cpu, opencl or cuda, got '{text}'"),
+    };
+
+    /// <summary>
+    /// Creates the requested accelerator. <paramref name="kind"/> null means `auto`: CUDA, then an OpenCL
+    /// GPU, then the CPU. An explicit kind that is not usable raises <see cref="AcceleratorUnavailableException"/>.
+    /// </summary>
+    public static Accelerator Create(AcceleratorKind? kind, int? deviceIndex = null, AcceleratorOptions? options = null)
+    {
+        options ??= new AcceleratorOptions();
+        if (deviceIndex is < 0) throw new InputException($"--device must be zero or positive, got {deviceIndex}");
+        if (kind is null)
+        {
+            foreach (var p in Providers)
+            {
+                var usable = p.Probe().Where(d => d.Usable && (p.Kind != AcceleratorKind.OpenCl || d.Details.GetValueOrDefault("type") == "gpu")).ToList();
+                if (usable.Count > 0) return p.Create(deviceIndex ?? usable[0].Index, options);
+            }
+            return new CpuAccelerator(options.CpuThreads);
+        }
+        var provider = Providers.FirstOrDefault(p => p.Kind == kind)
+            ?? throw new AcceleratorUnavailableException($"{kind} accelerator: this build has no backend for it yet; use --accelerator cpu");
+        var devices = provider.Probe();
+        int index = deviceIndex ?? devices.FirstOrDefault(d => d.Usable)?.Index ?? 0;
+        var device = devices.FirstOrDefault(d => d.Index == index);
+        if (device is null)
+            throw new AcceleratorUnavailableException($"{kind} device {index} does not exist ({devices.Count} found); see `ilgpuvae devices`");
+        if (!device.Usable)
+            throw new AcceleratorUnavailableException($"{kind} device {index} ({device.Name}) is not usable: {device.Reason}");
+        return provider.Create(index, options);
+    }
+}

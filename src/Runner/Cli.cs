@@ -1,0 +1,78 @@
+using System.CommandLine;
+using IlgpuVae.Engine;
+using IlgpuVae.Engine.Accelerators;
+using IlgpuVae.Engine.Training;
+using IlgpuVae.Runner.Commands;
+
+namespace IlgpuVae.Runner;
+
+/// <summary>
+/// The `ilgpuvae` command line: parses, runs one command, and turns every failure into one line on
+/// stderr and a documented exit code (<see cref="ExitCodes"/>) — never a stack trace for bad input.
+/// </summary>
+public static class Cli
+{
+    /// <summary>Runs <paramref name="args"/>; <paramref name="interactive"/> enables the progress bar.</summary>
+    public static int Run(string[] args, TextWriter stdout, TextWriter stderr, bool interactive = false)
+    {
+        var console = new CliConsole(stdout, stderr, interactive);
+        var root = new RootCommand("IlgpuVae: trains the Variational Autoencoder of Kingma & Welling (AEVB) with its own deterministic kernels on CUDA, OpenCL or the CPU.")
+        {
+            TrainCommand.Create(console),
+            EvalCommand.Create(console),
+            DevicesCommand.Create(console),
+        };
+        ParseResult parse = root.Parse(args);
+        if (parse.Errors.Count > 0)
+        {
+            stderr.WriteLine($"ilgpuvae: {parse.Errors[0].Message} (see `ilgpuvae {CommandPath(parse)}--help`)");
+            return ExitCodes.BadInput;
+        }
+        try
+        {
+            return parse.Invoke(new InvocationConfiguration { Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false });
+        }
+        catch (Exception e)
+        {
+            return Report(e, stderr);
+        }
+    }
+
+    /// <summary>Maps an exception to its one-line message and exit code.</summary>
+    internal static int Report(Exception e, TextWriter stderr)
+    {
+        while (e is AggregateException { InnerExceptions.Count: 1 } a) e = a.InnerExceptions[0];
+        switch (e)
+        {
+            case InputException:
+                stderr.WriteLine($"ilgpuvae: {e.Message}");
+                return ExitCodes.BadInput;
+            case TrainingDivergedException:
+                stderr.WriteLine($"ilgpuvae: {e.Message}");
+                return ExitCodes.Diverged;
+            case AcceleratorUnavailableException:
+                stderr.WriteLine($"ilgpuvae: {e.Message}");
+                return ExitCodes.AcceleratorFailure;
+            case OperationCanceledException:
+                stderr.WriteLine("ilgpuvae: interrupted");
+                return ExitCodes.Interrupted;
+            case IOException or UnauthorizedAccessException:
+                stderr.WriteLine($"ilgpuvae: {e.Message}");
+                return ExitCodes.BadInput;
+            case OutOfMemoryException:
+                stderr.WriteLine($"ilgpuvae: out of memory ({e.Message}); try a smaller --batch-size or model");
+                return ExitCodes.AcceleratorFailure;
+            default:
+                stderr.WriteLine($"ilgpuvae: internal error: {e.GetType().Name}: {e.Message}");
+                if (Environment.GetEnvironmentVariable("ILGPUVAE_DEBUG") == "1") stderr.WriteLine(e);
+                else stderr.WriteLine("ilgpuvae: set ILGPUVAE_DEBUG=1 for the stack trace, and please report it");
+                return ExitCodes.InternalError;
+        }
+    }
+
+    private static string CommandPath(ParseResult parse)
+    {
+        var command = parse.CommandResult.Command;
+        return command is RootCommand ? "" : command.Name + " ";
+    }
+}

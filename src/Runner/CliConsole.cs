@@ -1,0 +1,11 @@
+namespace IlgpuVae.Runner;
+
+/// <summary>Where a command writes: results on stdout, logs and progress on stderr.</summary>
+/// <param name="Out">Results (what a script parses).</param>
+/// <param name="Error">Logs, progress and errors.</param>
+/// <param name="Interactive">True when stderr is a terminal: show a live progress bar instead of log lines.</param>
+public sealed record CliConsole(TextWriter Out, TextWriter Error, bool Interactive)
+{
+    /// <summary>Writes a timestamped log line to stderr.</summary>
+    public void Log(string message) => Error.WriteLine($"[{DateTime.Now:HH:mm:ss}] {message}");
+}

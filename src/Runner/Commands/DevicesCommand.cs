@@ -1,0 +1,25 @@
+using System.CommandLine;
+using IlgpuVae.Engine.Accelerators;
+
+namespace IlgpuVae.Runner.Commands;
+
+/// <summary>`ilgpuvae devices`: every accelerator this build knows, and why each unusable one is unusable.</summary>
+internal static class DevicesCommand
+{
+    public static Command Create(CliConsole console)
+    {
+        var command = new Command("devices", "List the accelerators (CUDA, OpenCL, CPU) and, for each one that cannot be used here, why.");
+        command.SetAction(_ =>
+        {
+            foreach (var d in AcceleratorFactory.ListDevices())
+            {
+                string kind = d.Kind.ToString().ToLowerInvariant();
+                string status = d.Usable ? "usable" : $"not usable: {d.Reason}";
+                console.Out.WriteLine($"{kind,-7} {d.Index,2}  {d.Name}  [{status}]");
+                foreach (var (key, value) in d.Details) console.Out.WriteLine($"            {key}: {value}");
+            }
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+}

