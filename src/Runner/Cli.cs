@@ -25,7 +25,9 @@ public static class Cli
         ParseResult parse = root.Parse(args);
         if (parse.Errors.Count > 0)
         {
-            stderr.WriteLine($"ilgpuvae: {parse.Errors[0].Message} (see `ilgpuvae {CommandPath(parse)}--help`)");
+            // An unrecognized word explains more than the "command was not provided" that follows from it.
+            var error = parse.Errors.FirstOrDefault(e => e.Message.Contains("Unrecognized")) ?? parse.Errors[0];
+            stderr.WriteLine($"ilgpuvae: {OneLine(error.Message)} (see `ilgpuvae {CommandPath(parse)}--help`)");
             return ExitCodes.BadInput;
         }
         try
@@ -45,19 +47,19 @@ public static class Cli
         switch (e)
         {
             case InputException:
-                stderr.WriteLine($"ilgpuvae: {e.Message}");
+                stderr.WriteLine($"ilgpuvae: {OneLine(e.Message)}");
                 return ExitCodes.BadInput;
             case TrainingDivergedException:
-                stderr.WriteLine($"ilgpuvae: {e.Message}");
+                stderr.WriteLine($"ilgpuvae: {OneLine(e.Message)}");
                 return ExitCodes.Diverged;
             case AcceleratorUnavailableException:
-                stderr.WriteLine($"ilgpuvae: {e.Message}");
+                stderr.WriteLine($"ilgpuvae: {OneLine(e.Message)}");
                 return ExitCodes.AcceleratorFailure;
             case OperationCanceledException:
                 stderr.WriteLine("ilgpuvae: interrupted");
                 return ExitCodes.Interrupted;
             case IOException or UnauthorizedAccessException:
-                stderr.WriteLine($"ilgpuvae: {e.Message}");
+                stderr.WriteLine($"ilgpuvae: {OneLine(e.Message)}");
                 return ExitCodes.BadInput;
             case OutOfMemoryException:
                 stderr.WriteLine($"ilgpuvae: out of memory ({e.Message}); try a smaller --batch-size or model");
@@ -69,6 +71,10 @@ public static class Cli
                 return ExitCodes.InternalError;
         }
     }
+
+    /// <summary>Folds a message onto one line (parser messages list choices on separate lines).</summary>
+    internal static string OneLine(string message) =>
+        string.Join(' ', message.Split(['\n', '\r', '\t'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
 
     private static string CommandPath(ParseResult parse)
     {
