@@ -21,6 +21,7 @@ public static class Cli
             TrainCommand.Create(console),
             EvalCommand.Create(console),
             DevicesCommand.Create(console),
+            DataCommand.Create(console),
         };
         ParseResult parse = root.Parse(args);
         if (parse.Errors.Count > 0)
