@@ -22,6 +22,7 @@ public static class Cli
             EvalCommand.Create(console),
             DevicesCommand.Create(console),
             DataCommand.Create(console),
+            BenchCommand.Create(console),
         };
         ParseResult parse = root.Parse(args);
         if (parse.Errors.Count > 0)

@@ -152,14 +152,17 @@ internal static unsafe class CpuGemm
             for (int m = m0; m < m1; m++)
             {
                 float* c = C + (long)m * Ldc + n0;
+                int j = 0;
                 if (Epilogue == GemmEpilogue.Activate)
                 {
-                    for (int j = 0; j < width; j++) c[j] = CpuActivation.Apply(Activation, c[j]);
+                    for (; j + 16 <= width; j += 16) CpuActivation.Apply(Activation, Vector512.Load(c + j)).Store(c + j);
+                    for (; j < width; j++) c[j] = CpuActivation.Apply(Activation, c[j]);
                 }
                 else
                 {
                     float* e = E + (long)m * Lde + n0;
-                    for (int j = 0; j < width; j++) c[j] = c[j] * CpuActivation.Derivative(Activation, e[j]);
+                    for (; j + 16 <= width; j += 16) (Vector512.Load(c + j) * CpuActivation.Derivative(Activation, Vector512.Load(e + j))).Store(c + j);
+                    for (; j < width; j++) c[j] = c[j] * CpuActivation.Derivative(Activation, e[j]);
                 }
             }
         }
@@ -175,6 +178,22 @@ public static class CpuActivation
         Activation.Tanh => DeterministicMath.Tanh(a),
         Activation.Sigmoid => DeterministicMath.Sigmoid(a),
         _ => a,
+    };
+
+    /// <summary>act(a) in 16 lanes, bit-identical to <see cref="Apply(Activation, float)"/> per lane.</summary>
+    public static Vector512<float> Apply(Activation activation, Vector512<float> a) => activation switch
+    {
+        Activation.Tanh => DeterministicMathVector.Tanh(a),
+        Activation.Sigmoid => DeterministicMathVector.Sigmoid(a),
+        _ => a,
+    };
+
+    /// <summary>act′ from the output in 16 lanes, bit-identical to <see cref="Derivative(Activation, float)"/> per lane.</summary>
+    public static Vector512<float> Derivative(Activation activation, Vector512<float> y) => activation switch
+    {
+        Activation.Tanh => Vector512.FusedMultiplyAdd(-y, y, Vector512<float>.One),
+        Activation.Sigmoid => y * (Vector512<float>.One - y),
+        _ => Vector512<float>.One,
     };
 
     /// <summary>act′ expressed through the output y: tanh: fma(−y, y, 1); sigmoid: y·(1 − y); identity: 1.</summary>

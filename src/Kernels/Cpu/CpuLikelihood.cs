@@ -40,7 +40,7 @@ public static unsafe class CpuLikelihood
         float a = MathF.Abs(l);
         float e = DeterministicMath.Exp(-a);
         float d = 1f + e;
-        float sp = MathF.Max(l, 0f) + DeterministicMath.Log1p(e);
+        float sp = (l > 0f ? l : 0f) + DeterministicMath.Log1p(e);
         float sig = l >= 0f ? 1f / d : e / d;
         grad = gradScale * (sig - x);
         return MathF.FusedMultiplyAdd(x, l, -sp);
@@ -49,7 +49,7 @@ public static unsafe class CpuLikelihood
     /// <summary>Gaussian terms of one element: returns the log-density and writes both gradients.</summary>
     public static float GaussianTerm(float a, float v, float x, float gradScale, float minLogVariance, out float gradMean, out float gradLogVar)
     {
-        float lv = MathF.Max(v, minLogVariance);
+        float lv = v >= minLogVariance ? v : minLogVariance;
         float mean = DeterministicMath.Sigmoid(a);
         float diff = x - mean;
         float iv = DeterministicMath.Exp(-lv);
@@ -63,6 +63,21 @@ public static unsafe class CpuLikelihood
         float dv = v >= minLogVariance ? 0.5f * (1f - q) : 0f;
         gradLogVar = gradScale * dv;
         return term;
+    }
+
+    /// <summary>16 Bernoulli terms at once, lane-wise identical to <see cref="BernoulliTerm"/>; writes the 16 gradients.</summary>
+    private static Vector512<float> BernoulliTerms(float* logits, float* xs, float* grad, float gradScale)
+    {
+        var l = Vector512.Load(logits);
+        var x = Vector512.Load(xs);
+        var a = Vector512.Abs(l);
+        var e = DeterministicMathVector.Exp(-a);
+        var d = Vector512<float>.One + e;
+        var positive = Vector512.ConditionalSelect(Vector512.GreaterThan(l, Vector512<float>.Zero), l, Vector512<float>.Zero);
+        var sp = positive + DeterministicMathVector.Log1p(e);
+        var sig = Vector512.ConditionalSelect(Vector512.GreaterThanOrEqual(l, Vector512<float>.Zero), Vector512<float>.One / d, e / d);
+        (Vector512.Create(gradScale) * (sig - x)).Store(grad);
+        return Vector512.FusedMultiplyAdd(x, l, -sp);
     }
 
     private struct RowJob : IRangeJob
@@ -86,15 +101,21 @@ public static unsafe class CpuLikelihood
                 for (; j0 < Pixels; j0 += 32)
                 {
                     int count = System.Math.Min(32, Pixels - j0);
-                    for (int t = 0; t < 32; t++) terms[t] = 0f;
-                    for (int t = 0; t < count; t++) terms[t] = Term(r, j0 + t, x[j0 + t]);
-                    if (count == 32)
+                    if (count == 32 && !Gaussian)
                     {
+                        long i = (long)r * Pixels + j0;
+                        lo += BernoulliTerms(Logits + i, x + j0, Grad + i, GradScale);
+                        hi += BernoulliTerms(Logits + i + 16, x + j0 + 16, Grad + i + 16, GradScale);
+                    }
+                    else if (count == 32)
+                    {
+                        for (int t = 0; t < 32; t++) terms[t] = Term(r, j0 + t, x[j0 + t]);
                         lo += Vector512.Load(terms);
                         hi += Vector512.Load(terms + 16);
                     }
                     else
                     {
+                        for (int t = 0; t < count; t++) terms[t] = Term(r, j0 + t, x[j0 + t]);
                         // A partial final block adds only the lanes that have a term (lanes without one
                         // keep their partial unchanged, as the scalar scheme does).
                         lo.Store(p); hi.Store(p + 16);

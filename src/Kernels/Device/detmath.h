@@ -42,6 +42,8 @@
 #define DET_LOG_L2             0x1.99999ap-2f    /* 2/5 */
 #define DET_LOG_L3             0x1.24924ap-2f    /* 2/7 */
 #define DET_LOG_L4             0x1.c71c72p-3f    /* 2/9 */
+#define DET_LOG1P_LOWER        (-0x1.2bec34p-2f) /* sqrt(1/2) - 1 */
+#define DET_LOG1P_UPPER        0x1.a82798p-2f    /* sqrt 2 - 1 (exactly DET_SQRT2 - 1) */
 
 /* ---- tanh ---- */
 #define DET_TANH_SMALL         0x1.19999ap-1f    /* 0.55 */
@@ -86,7 +88,57 @@ DEVICE_FN float det_pow2(int n)
     return AS_FLOAT((n + 127) << 23);
 }
 
-/* e^x. Measured max error 0.87 ULP. See DeterministicMath.Exp for the reasoning. */
+/* e^x = (hi + lo)*2^n for x in [EXP_UNDERFLOW, EXP_OVERFLOW]; returns hi in [0.70, 1.42],
+   lo (below one ULP of hi) and n in [-150, 128]. No special cases. */
+DEVICE_FN float det_exp_core(float x, int* n_out, float* lo_out)
+{
+    /* n = round(x*log2 e), one rounding onto the 1.5*2^23 grid, read back exactly. */
+    float k = FMA(x, DET_LOG2_E, DET_ROUND_MAGIC);
+    int n = AS_INT(k) - AS_INT(DET_ROUND_MAGIC);
+    float nf = k - DET_ROUND_MAGIC;
+
+    /* Cody-Waite: r = x - n*ln2. rh is exact; r = rh + rl rounds, dr is that rounding error. */
+    float rh = FMA(-nf, DET_LN2_HI, x);
+    float rl = -nf * DET_LN2_LO;
+    float r = rh + rl;
+    float dr = (rh - r) + rl;
+
+    /* Degree-7 Taylor polynomial of e^r, Horner with FMA, down to p = (e^r - 1)/r. */
+    float p = DET_EXP_C7;
+    p = FMA(p, r, DET_EXP_C6);
+    p = FMA(p, r, DET_EXP_C5);
+    p = FMA(p, r, DET_EXP_C4);
+    p = FMA(p, r, DET_EXP_C3);
+    p = FMA(p, r, DET_EXP_C2);
+    p = FMA(p, r, 1.0f);
+
+    /* hi = 1 + r*p rounded; lo = its rounding error (1 - hi is exact) plus e^r*dr. */
+    float hi = FMA(p, r, 1.0f);
+    float lo = FMA(p, r, 1.0f - hi);
+    lo = FMA(hi, dr, lo);
+    *n_out = n;
+    *lo_out = lo;
+    return hi;
+}
+
+/* p*2^n for -150 <= n <= 128 (p*2^(n+126) must stay normal): exact, except that a subnormal result
+   is rounded once. */
+DEVICE_FN float det_ldexp(float p, int n)
+{
+    if (n > 127)
+    {
+        return p * DET_TWO_POW127 * det_pow2(n - 127);
+    }
+
+    if (n < -126)
+    {
+        return p * det_pow2(n + 126) * DET_TWO_POW_MINUS126;
+    }
+
+    return p * det_pow2(n);
+}
+
+/* e^x. Measured max error 0.81 ULP. See DeterministicMath.Exp for the reasoning. */
 DEVICE_FN float det_exp(float x)
 {
     if (det_isnan(x))
@@ -104,40 +156,35 @@ DEVICE_FN float det_exp(float x)
         return 0.0f;
     }
 
-    /* n = round(x*log2 e), one rounding onto the 1.5*2^23 grid, read back exactly. */
-    float k = FMA(x, DET_LOG2_E, DET_ROUND_MAGIC);
-    int n = AS_INT(k) - AS_INT(DET_ROUND_MAGIC);
-    float nf = k - DET_ROUND_MAGIC;
-
-    /* Cody-Waite: r = x - n*ln2; the first step is exact. */
-    float r = FMA(-nf, DET_LN2_HI, x);
-    r = FMA(-nf, DET_LN2_LO, r);
-
-    /* Degree-7 Taylor polynomial of e^r, Horner with FMA. */
-    float p = DET_EXP_C7;
-    p = FMA(p, r, DET_EXP_C6);
-    p = FMA(p, r, DET_EXP_C5);
-    p = FMA(p, r, DET_EXP_C4);
-    p = FMA(p, r, DET_EXP_C3);
-    p = FMA(p, r, DET_EXP_C2);
-    p = FMA(p, r, 1.0f);
-    p = FMA(p, r, 1.0f);
-
-    /* Scale by 2^n: two steps for n = 128; for subnormal results an exact step, then one rounding. */
-    if (n > 127)
-    {
-        return p * DET_TWO_POW127 * det_pow2(n - 127);
-    }
-
-    if (n < -126)
-    {
-        return p * det_pow2(n + 126) * DET_TWO_POW_MINUS126;
-    }
-
-    return p * det_pow2(n);
+    int n;
+    float lo;
+    float hi = det_exp_core(x, &n, &lo);
+    return det_ldexp(hi + lo, n);
 }
 
-/* ln x + c for positive finite x, c a tiny correction folded in before the last rounding. */
+/* e*ln 2 + ln(1 + f) + c for an exact f in [sqrt(1/2) - 1, sqrt 2 - 1], an exponent e (as a float)
+   and a tiny correction c, folded in before the last rounding. */
+DEVICE_FN float det_log_kernel(float f, float ef, float c)
+{
+    /* s = f/(2+f), ln(1 + f) = f - hfsq + s*(hfsq + R), R = z*(2/3 + z*(2/5 + z*(2/7 + z*2/9))). */
+    float s = f / (2.0f + f);
+    float z = s * s;
+    float r = DET_LOG_L4;
+    r = FMA(r, z, DET_LOG_L3);
+    r = FMA(r, z, DET_LOG_L2);
+    r = FMA(r, z, DET_LOG_L1);
+    r = r * z;
+    float hfsq = (0.5f * f) * f;
+
+    /* e*LN2_HI + (f - (hfsq - (s*(hfsq + R) + c + e*LN2_LO))), small parts first. */
+    float lo = FMA(s, hfsq + r, c);
+    lo = FMA(ef, DET_LN2_LO, lo);
+    float t = (hfsq - lo) - f;
+    float hi = ef * DET_LN2_HI;
+    return hi - t;
+}
+
+/* ln x + c for positive finite x (subnormals included) and a tiny correction c. */
 DEVICE_FN float det_log_core(float x, float c)
 {
     /* Subnormals: scale by 2^23 (exact). */
@@ -148,7 +195,7 @@ DEVICE_FN float det_log_core(float x, float c)
         e = -23;
     }
 
-    /* x = m*2^e, m in (sqrt 1/2, sqrt 2). */
+    /* x = m*2^e, m in (sqrt 1/2, sqrt 2); f = m - 1 is exact. */
     int ix = AS_INT(x);
     e = e + ((ix >> 23) - 127);
     float m = AS_FLOAT((ix & 0x007fffff) | 0x3f800000);
@@ -158,24 +205,7 @@ DEVICE_FN float det_log_core(float x, float c)
         e = e + 1;
     }
 
-    /* f = m - 1 (exact), s = f/(2+f), log m = f - hfsq + s*(hfsq + R). */
-    float f = m - 1.0f;
-    float s = f / (2.0f + f);
-    float z = s * s;
-    float r = DET_LOG_L4;
-    r = FMA(r, z, DET_LOG_L3);
-    r = FMA(r, z, DET_LOG_L2);
-    r = FMA(r, z, DET_LOG_L1);
-    r = r * z;
-    float hfsq = (0.5f * f) * f;
-    float ef = (float)e;
-
-    /* e*LN2_HI + (f - (hfsq - (s*(hfsq + R) + e*LN2_LO + c))), small parts first. */
-    float lo = FMA(s, hfsq + r, c);
-    lo = FMA(ef, DET_LN2_LO, lo);
-    float t = (hfsq - lo) - f;
-    float hi = ef * DET_LN2_HI;
-    return hi - t;
+    return det_log_kernel(m - 1.0f, (float)e, c);
 }
 
 /* ln x. Measured max error 0.82 ULP. */
@@ -199,6 +229,22 @@ DEVICE_FN float det_log(float x)
     return det_log_core(x, 0.0f);
 }
 
+/* ln(1 + (x + xlo)) for -1 < x < +inf and a tiny xlo; the rounding error of 1 + x and xlo are
+   folded into the logarithm before its last rounding. */
+DEVICE_FN float det_log1p_core(float x, float xlo)
+{
+    /* Near 0, f = x itself is exact: no rounding of 1 + x at all. */
+    if (x > DET_LOG1P_LOWER && x < DET_LOG1P_UPPER)
+    {
+        return det_log_kernel(x, 0.0f, xlo);
+    }
+
+    /* Otherwise u = 1 + x rounds; c = (rounding error + xlo)/u with an exact numerator. */
+    float u = 1.0f + x;
+    float c = ((x - (u - 1.0f)) + xlo) / u;
+    return det_log_core(u, c);
+}
+
 /* ln(1 + x). Measured max error 0.87 ULP. */
 DEVICE_FN float det_log1p(float x)
 {
@@ -217,16 +263,14 @@ DEVICE_FN float det_log1p(float x)
         return x;
     }
 
-    /* When 1 + x rounds to 1, ln(1 + x) rounds to x. */
+    /* When 1 + x rounds to 1, ln(1 + x) rounds to x (and +-0 keep their sign). */
     float u = 1.0f + x;
     if (u == 1.0f)
     {
         return x;
     }
 
-    /* c = -(rounding error of u)/u, exact numerator, folded into the log. */
-    float c = (x - (u - 1.0f)) / u;
-    return det_log_core(u, c);
+    return det_log1p_core(x, 0.0f);
 }
 
 /* tanh x, odd by construction. Measured max error 1.44 ULP. */
@@ -258,9 +302,20 @@ DEVICE_FN float det_tanh(float x)
     }
     else if (a < DET_TANH_SATURATION)
     {
-        /* 1 - 2/(e^(2a) + 1); 2a is exact. */
-        float e = det_exp(a + a);
-        t = 1.0f - 2.0f / (e + 1.0f);
+        /* 1 - 2/(E + 1), E = e^(2a) = eh + el (2a is exact); d + dd = E + 1 (Fast2Sum, E > 1);
+           q = 2/d, then the remainder 2 - q*(d + dd) (fma(-q, d, 2) is exact) corrects q. */
+        int n;
+        float lo;
+        float h = det_exp_core(a + a, &n, &lo);
+        float eh = det_ldexp(h, n);
+        float el = det_ldexp(lo, n);
+        float d = eh + 1.0f;
+        float dd = ((eh - d) + 1.0f) + el;
+        float q = 2.0f / d;
+        float res = FMA(-q, d, 2.0f);
+        res = FMA(-q, dd, res);
+        q = q + res / d;
+        t = 1.0f - q;
     }
     else
     {
@@ -278,17 +333,36 @@ DEVICE_FN float det_sigmoid(float x)
         return x;
     }
 
-    /* Only a non-positive number is exponentiated. */
-    if (x >= 0.0f)
+    /* e = e^-|x| = eh + el (0 once it underflows). */
+    float a = AS_FLOAT(AS_INT(x) & 0x7fffffff);
+    float eh = 0.0f;
+    float el = 0.0f;
+    if (a <= -DET_EXP_UNDERFLOW)
     {
-        float e = det_exp(-x);
-        return 1.0f / (1.0f + e);
+        int n;
+        float lo;
+        float h = det_exp_core(-a, &n, &lo);
+        eh = det_ldexp(h, n);
+        el = det_ldexp(lo, n);
     }
-    else
+
+    /* d + dd = 1 + e (Fast2Sum, 1 >= eh); the numerator is 1 for x >= 0, e for x < 0. */
+    float d = 1.0f + eh;
+    float dd = ((1.0f - d) + eh) + el;
+    float num = 1.0f;
+    float numlo = 0.0f;
+    if (x < 0.0f)
     {
-        float e = det_exp(x);
-        return e / (1.0f + e);
+        num = eh;
+        numlo = el;
     }
+
+    /* q = num/d, corrected by the remainder (num + numlo) - q*(d + dd); fma(-q, d, num) is exact. */
+    float q = num / d;
+    float res = FMA(-q, d, num);
+    res = res + numlo;
+    res = FMA(-q, dd, res);
+    return q + res / d;
 }
 
 /* ln(1 + e^x) = max(x, 0) + log1p(e^-|x|). Measured max error 1.60 ULP. */
@@ -300,9 +374,19 @@ DEVICE_FN float det_softplus(float x)
     }
 
     float a = AS_FLOAT(AS_INT(x) & 0x7fffffff);
-    float e = det_exp(-a);
-    float l = det_log1p(e);
     float m = x > 0.0f ? x : 0.0f;
+    if (a > -DET_EXP_UNDERFLOW)
+    {
+        return m;
+    }
+
+    /* e^-|x| = eh + el, its low part folded into log1p. */
+    int n;
+    float lo;
+    float h = det_exp_core(-a, &n, &lo);
+    float eh = det_ldexp(h, n);
+    float el = det_ldexp(lo, n);
+    float l = det_log1p_core(eh, el);
     return m + l;
 }
 

@@ -1,0 +1,72 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using IlgpuVae.Engine.Data;
+using IlgpuVae.Engine.Model;
+using IlgpuVae.Engine.Training;
+using IlgpuVae.Kernels.Math;
+
+namespace IlgpuVae.Runner.Commands;
+
+/// <summary>
+/// `ilgpuvae bench`: a quick end-to-end training throughput figure (steps/s, samples/s, ms per step,
+/// GFLOP/s of the matrix products) on synthetic data of MNIST's shape, without BenchmarkDotNet, so it
+/// also runs from a self-contained bundle on a GPU node.
+/// </summary>
+internal static class BenchCommand
+{
+    public static Command Create(CliConsole console)
+    {
+        var shared = new SharedOptions();
+        var batch = new Option<int>("--batch-size") { Description = "minibatch size M", DefaultValueFactory = _ => 100 };
+        var steps = new Option<int>("--steps") { Description = "timed steps per repetition", DefaultValueFactory = _ => 200 };
+        var repeats = new Option<int>("--repeats") { Description = "timed repetitions (the median is reported)", DefaultValueFactory = _ => 3 };
+        var hidden = new Option<string>("--hidden") { Description = "encoder hidden sizes", DefaultValueFactory = _ => "500" };
+        var latent = new Option<int>("--latent") { Description = "latent size", DefaultValueFactory = _ => 20 };
+        var command = new Command("bench", "Measure training throughput of the paper's model on synthetic 28×28 data.") { batch, steps, repeats, hidden, latent };
+        shared.AddAcceleratorOptions(command);
+        command.SetAction(parse =>
+        {
+            int m = parse.GetValue(batch), n = parse.GetValue(steps), reps = parse.GetValue(repeats);
+            if (n < 1) throw new Engine.InputException($"--steps must be positive, got {n}");
+            if (reps < 1) throw new Engine.InputException($"--repeats must be positive, got {reps}");
+            var model = new ModelConfig { HiddenSizes = TrainCommand.ParseSizes(parse.GetValue(hidden)!), LatentSize = parse.GetValue(latent) };
+            var training = new TrainingConfig { BatchSize = m, EvalBatchSize = m };
+            model.Validate();
+            training.Validate();
+            var data = SyntheticData(model.InputSize, (long)m * n);
+            using var accelerator = shared.CreateAccelerator(parse, console);
+            using var trainer = new Trainer(accelerator, model, training, data);
+            trainer.TrainEpoch(evaluateTest: false); // warm-up: JIT, caches, device compilation
+            var seconds = new List<double>();
+            for (int r = 0; r < reps; r++)
+            {
+                var clock = Stopwatch.StartNew();
+                trainer.TrainEpoch(evaluateTest: false);
+                seconds.Add(clock.Elapsed.TotalSeconds);
+            }
+            seconds.Sort();
+            double median = seconds[seconds.Count / 2];
+            double flops = StepFlops.Of(model, m) * n;
+            console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"{accelerator.Name}: model {model.Describe()}, batch {m}, {n} steps x {reps}: " +
+                $"{n / median:F1} steps/s, {m * n / median:F0} samples/s, {1000 * median / n:F3} ms/step, {flops / median / 1e9:F1} GFLOP/s " +
+                $"(median; min {seconds[0]:F3} s, max {seconds[^1]:F3} s per {n} steps)"));
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+
+    private static Dataset SyntheticData(int pixels, long count)
+    {
+        if (count > int.MaxValue / pixels) throw new Engine.InputException("--steps × --batch-size is too large");
+        var bytes = new byte[count * pixels];
+        for (long i = 0; i < bytes.Length; i += 4)
+        {
+            var (x0, _, _, _) = Philox4x32.Generate((uint)(i >> 2), 99, 0, 0, 7, 0);
+            for (int b = 0; b < 4 && i + b < bytes.Length; b++) bytes[i + b] = (byte)(x0 >> (8 * b));
+        }
+        var set = new ImageSet((int)count, 28, pixels / 28, bytes);
+        return new Dataset("synthetic", set, set.Take(1), null, null);
+    }
+}
