@@ -21,6 +21,8 @@ public static class Cli
             TrainCommand.Create(console),
             EvalCommand.Create(console),
             DevicesCommand.Create(console),
+            VerifyCommand.Create(console),
+            KernelsSourceCommand.Create(console),
         };
         ParseResult parse = root.Parse(args);
         if (parse.Errors.Count > 0)
