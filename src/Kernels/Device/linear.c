@@ -18,6 +18,31 @@
 #define GEMM_PER_THREAD (GEMM_TILE / GEMM_THREADS)
 #define GEMM_GROUP_THREADS (GEMM_THREADS * GEMM_THREADS)
 
+/* One step of the summed index: acc[i][j] = fma(A(m_i, kk), B(kk, n_j), acc[i][j]) from the staged chunk. */
+DEVICE_FN void gemm_step(LOCAL_PTR const float* as, LOCAL_PTR const float* bs, int kk, int tx, int ty,
+    float acc[GEMM_PER_THREAD][GEMM_PER_THREAD])
+{
+    float av[GEMM_PER_THREAD];
+    float bv[GEMM_PER_THREAD];
+    for (int i = 0; i < GEMM_PER_THREAD; i++)
+    {
+        av[i] = as[kk * GEMM_TILE + ty + i * GEMM_THREADS];
+    }
+
+    for (int j = 0; j < GEMM_PER_THREAD; j++)
+    {
+        bv[j] = bs[kk * GEMM_TILE + tx + j * GEMM_THREADS];
+    }
+
+    for (int i = 0; i < GEMM_PER_THREAD; i++)
+    {
+        for (int j = 0; j < GEMM_PER_THREAD; j++)
+        {
+            acc[i][j] = FMA(av[i], bv[j], acc[i][j]);
+        }
+    }
+}
+
 /*
  * The product core: acc[i][j] = fma chain over k = 0..depth-1 of A(m, k)*B(k, n), starting from the
  * values already in acc, for this thread's outputs (m, n) of the group's tile. A(m, k) is
@@ -61,26 +86,20 @@ DEVICE_FN void gemm_core(GLOBAL const float* a, int a_m, int a_k, GLOBAL const f
 
         BARRIER();
 
-        for (int kk = 0; kk < kc; kk++)
+        if (kc == GEMM_CHUNK)
         {
-            float av[GEMM_PER_THREAD];
-            float bv[GEMM_PER_THREAD];
-            for (int i = 0; i < GEMM_PER_THREAD; i++)
+            /* Full chunk: a constant trip count, unrolled into straight-line code. */
+#pragma unroll
+            for (int kk = 0; kk < GEMM_CHUNK; kk++)
             {
-                av[i] = as[kk * GEMM_TILE + ty + i * GEMM_THREADS];
+                gemm_step(as, bs, kk, tx, ty, acc);
             }
-
-            for (int j = 0; j < GEMM_PER_THREAD; j++)
+        }
+        else
+        {
+            for (int kk = 0; kk < kc; kk++)
             {
-                bv[j] = bs[kk * GEMM_TILE + tx + j * GEMM_THREADS];
-            }
-
-            for (int i = 0; i < GEMM_PER_THREAD; i++)
-            {
-                for (int j = 0; j < GEMM_PER_THREAD; j++)
-                {
-                    acc[i][j] = FMA(av[i], bv[j], acc[i][j]);
-                }
+                gemm_step(as, bs, kk, tx, ty, acc);
             }
         }
 
