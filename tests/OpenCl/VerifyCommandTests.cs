@@ -1,3 +1,5 @@
+using System.Globalization;
+using IlgpuVae.Engine.Accelerators.OpenCl;
 using IlgpuVae.Kernels;
 using IlgpuVae.Runner;
 using NUnit.Framework;
@@ -20,8 +22,8 @@ public sealed class VerifyCommandTests
     [Test]
     public void VerifyOpenClPrintsATableAndSucceeds()
     {
-        OpenClTestDevice.Require();
-        var (code, output, error) = Run("verify", "--accelerator", "opencl", "--device", "0", "--skip-training");
+        var device = (OpenClAccelerator)OpenClTestDevice.Require();
+        var (code, output, error) = Run("verify", "--accelerator", "opencl", "--device", device.DeviceIndex.ToString(CultureInfo.InvariantCulture), "--skip-training");
         Assert.That(code, Is.EqualTo(ExitCodes.Success), output + error);
         Assert.That(output, Does.StartWith("check"));
         foreach (var check in Engine.Verification.KernelChecks.All)
