@@ -9,27 +9,8 @@
 #define LIKELIHOOD_LOG_2PI 0x1.d67f1cp+0f
 
 /*
- * max(a, b) with the semantics of .NET's MathF.Max (IEEE 754-2019 maximum), which the CPU side
- * uses: a NaN argument is returned, and +0 counts as larger than -0. fmax differs on both.
- */
-DEVICE_FN float likelihood_max(float a, float b)
-{
-    if (a != b)
-    {
-        if (a == a)
-        {
-            return b < a ? a : b;
-        }
-
-        return a;
-    }
-
-    return AS_INT(b) < 0 ? a : b;
-}
-
-/*
  * Bernoulli with logits l, terms over j < P:
- * a = |l|; e = exp(-a); d = 1 + e; sp = max(l, 0) + log1p(e); term = fma(x, l, -sp);
+ * a = |l|; e = exp(-a); d = 1 + e; sp = (l > 0 ? l : 0) + log1p(e); term = fma(x, l, -sp);
  * sig = l >= 0 ? 1/d : e/d; dl = grad_scale*(sig - x); ll[r] = rowsum32(term).
  * Grid: ceil(rows*S / ROWS_PER_GROUP) groups of ROW_LANES x ROWS_PER_GROUP.
  */
@@ -59,7 +40,8 @@ KERNEL void bernoulli_loglik(GLOBAL const float* logits, int logits_off, GLOBAL 
             float a = AS_FLOAT(AS_INT(l) & 0x7fffffff);
             float e = det_exp(-a);
             float d = 1.0f + e;
-            float sp = likelihood_max(l, 0.0f) + det_log1p(e);
+            /* A select, not fmax: the contract fixes what NaN and -0 give (0 and +0). */
+            float sp = (l > 0.0f ? l : 0.0f) + det_log1p(e);
             float sig = l >= 0.0f ? 1.0f / d : e / d;
             dr[j] = grad_scale * (sig - xv);
             partial = partial + FMA(xv, l, -sp);
@@ -75,7 +57,7 @@ KERNEL void bernoulli_loglik(GLOBAL const float* logits, int logits_off, GLOBAL 
 
 /*
  * Gaussian: output row r holds the mean pre-activation a in [0, P) and the raw log-variance v in
- * [P, 2P). lv = max(v, min_lv); mean = sigmoid(a); diff = x - mean; iv = exp(-lv); q = diff*diff;
+ * [P, 2P). lv = v >= min_lv ? v : min_lv; mean = sigmoid(a); diff = x - mean; iv = exp(-lv); q = diff*diff;
  * q = q*iv; term = (LOG_2PI + lv) + q; term = -0.5*term; ll[r] = rowsum32(term);
  * gm = (-diff)*iv; dsig = mean*(1 - mean); dA = grad_scale*(gm*dsig);
  * dV = grad_scale*(v >= min_lv ? 0.5*(1 - q) : 0).
@@ -105,7 +87,7 @@ KERNEL void gaussian_loglik(GLOBAL const float* output, int output_off, GLOBAL c
             float a = orow[j];
             float v = orow[pixels + j];
             float xv = xr[j];
-            float lv = likelihood_max(v, min_lv);
+            float lv = v >= min_lv ? v : min_lv;
             float mean = det_sigmoid(a);
             float diff = xv - mean;
             float iv = det_exp(-lv);
