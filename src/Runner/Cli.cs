@@ -23,6 +23,8 @@ public static class Cli
             DevicesCommand.Create(console),
             DataCommand.Create(console),
             BenchCommand.Create(console),
+            VerifyCommand.Create(console),
+            KernelsSourceCommand.Create(console),
         };
         ParseResult parse = root.Parse(args);
         if (parse.Errors.Count > 0)

@@ -13,6 +13,8 @@ public static class ExitCodes
     public const int Diverged = 3;
     /// <summary>The requested accelerator is not available or failed (no device, out of memory, a failed compile).</summary>
     public const int AcceleratorFailure = 4;
+    /// <summary>`ilgpuvae verify`: the accelerator's results differ from the CPU's (or a check could not run); the table says where.</summary>
+    public const int VerifyMismatch = 5;
     /// <summary>Interrupted by SIGINT/SIGTERM after saving a checkpoint.</summary>
     public const int Interrupted = 130;
 }

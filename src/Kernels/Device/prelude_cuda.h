@@ -20,3 +20,29 @@ typedef unsigned int uint;
 
 /* High 32 bits of the 64-bit product of two 32-bit unsigned integers. */
 #define UMULHI(a, b) __umulhi((uint)(a), (uint)(b))
+
+/* OpenCL's name for a byte, used by the data kernels. */
+typedef unsigned char uchar;
+
+/* ---- Kernels, address spaces, thread indices and barriers ----
+ * A kernel is written `KERNEL void name(GLOBAL float* x, int x_off, ...)`. Group-shared arrays are
+ * declared at the kernel's outermost scope as `LOCAL float tile[N];` and handed to helper functions
+ * as `LOCAL_PTR float*`. extern "C" keeps the entry points' names unmangled for cuModuleGetFunction.
+ */
+#define KERNEL extern "C" __global__
+#define GLOBAL
+#define LOCAL __shared__
+#define LOCAL_PTR
+
+/* Thread index within its block, block index within the grid, and their extents (x and y). */
+#define LOCAL_ID_X ((int)threadIdx.x)
+#define LOCAL_ID_Y ((int)threadIdx.y)
+#define GROUP_ID_X ((int)blockIdx.x)
+#define GROUP_ID_Y ((int)blockIdx.y)
+#define LOCAL_SIZE_X ((int)blockDim.x)
+#define LOCAL_SIZE_Y ((int)blockDim.y)
+#define GLOBAL_ID_X ((int)(blockIdx.x * blockDim.x + threadIdx.x))
+#define GLOBAL_ID_Y ((int)(blockIdx.y * blockDim.y + threadIdx.y))
+
+/* Every thread of the block waits here; shared-memory writes before it are visible after it. */
+#define BARRIER() __syncthreads()

@@ -20,3 +20,26 @@
 
 /* High 32 bits of the 64-bit product of two 32-bit unsigned integers. */
 #define UMULHI(a, b) mul_hi((uint)(a), (uint)(b))
+
+/* ---- Kernels, address spaces, thread indices and barriers ----
+ * A kernel is written `KERNEL void name(GLOBAL float* x, int x_off, ...)`. Group-shared arrays are
+ * declared at the kernel's outermost scope as `LOCAL float tile[N];` and handed to helper functions
+ * as `LOCAL_PTR float*`. Indices are ints (every buffer the host passes has fewer than 2^31 elements).
+ */
+#define KERNEL __kernel
+#define GLOBAL __global
+#define LOCAL __local
+#define LOCAL_PTR __local
+
+/* Thread index within its group, group index within the grid, and their extents (x and y). */
+#define LOCAL_ID_X ((int)get_local_id(0))
+#define LOCAL_ID_Y ((int)get_local_id(1))
+#define GROUP_ID_X ((int)get_group_id(0))
+#define GROUP_ID_Y ((int)get_group_id(1))
+#define LOCAL_SIZE_X ((int)get_local_size(0))
+#define LOCAL_SIZE_Y ((int)get_local_size(1))
+#define GLOBAL_ID_X ((int)get_global_id(0))
+#define GLOBAL_ID_Y ((int)get_global_id(1))
+
+/* Every thread of the group waits here; local-memory writes before it are visible after it. */
+#define BARRIER() barrier(CLK_LOCAL_MEM_FENCE)
