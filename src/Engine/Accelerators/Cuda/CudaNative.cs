@@ -1,5 +1,3 @@
-using System.Runtime.InteropServices;
-
 namespace IlgpuVae.Engine.Accelerators.Cuda;
 
 /// <summary>
@@ -82,31 +80,31 @@ internal static unsafe class CudaNative
         if (library == 0) return (error, null);
         try
         {
-            cuInit = (delegate* unmanaged<uint, int>)Bind(library, "cuInit");
-            cuDriverGetVersion = (delegate* unmanaged<int*, int>)Bind(library, "cuDriverGetVersion");
-            cuDeviceGetCount = (delegate* unmanaged<int*, int>)Bind(library, "cuDeviceGetCount");
-            cuDeviceGet = (delegate* unmanaged<int*, int, int>)Bind(library, "cuDeviceGet");
-            cuDeviceGetName = (delegate* unmanaged<byte*, int, int, int>)Bind(library, "cuDeviceGetName");
-            cuDeviceGetAttribute = (delegate* unmanaged<int*, int, int, int>)Bind(library, "cuDeviceGetAttribute");
-            cuDeviceTotalMem_v2 = (delegate* unmanaged<nuint*, int, int>)Bind(library, "cuDeviceTotalMem_v2");
-            cuDevicePrimaryCtxRetain = (delegate* unmanaged<nint*, int, int>)Bind(library, "cuDevicePrimaryCtxRetain");
-            cuCtxSetCurrent = (delegate* unmanaged<nint, int>)Bind(library, "cuCtxSetCurrent");
-            cuMemGetInfo_v2 = (delegate* unmanaged<nuint*, nuint*, int>)Bind(library, "cuMemGetInfo_v2");
-            cuMemAlloc_v2 = (delegate* unmanaged<ulong*, nuint, int>)Bind(library, "cuMemAlloc_v2");
-            cuMemFree_v2 = (delegate* unmanaged<ulong, int>)Bind(library, "cuMemFree_v2");
-            cuMemsetD8Async = (delegate* unmanaged<ulong, byte, nuint, nint, int>)Bind(library, "cuMemsetD8Async");
-            cuMemcpyHtoDAsync_v2 = (delegate* unmanaged<ulong, void*, nuint, nint, int>)Bind(library, "cuMemcpyHtoDAsync_v2");
-            cuMemcpyDtoHAsync_v2 = (delegate* unmanaged<void*, ulong, nuint, nint, int>)Bind(library, "cuMemcpyDtoHAsync_v2");
-            cuStreamCreate = (delegate* unmanaged<nint*, uint, int>)Bind(library, "cuStreamCreate");
-            cuStreamDestroy_v2 = (delegate* unmanaged<nint, int>)Bind(library, "cuStreamDestroy_v2");
-            cuStreamSynchronize = (delegate* unmanaged<nint, int>)Bind(library, "cuStreamSynchronize");
-            cuModuleLoadData = (delegate* unmanaged<nint*, void*, int>)Bind(library, "cuModuleLoadData");
-            cuModuleUnload = (delegate* unmanaged<nint, int>)Bind(library, "cuModuleUnload");
-            cuModuleGetFunction = (delegate* unmanaged<nint*, nint, byte*, int>)Bind(library, "cuModuleGetFunction");
-            cuFuncGetAttribute = (delegate* unmanaged<int*, int, nint, int>)Bind(library, "cuFuncGetAttribute");
-            cuLaunchKernel = (delegate* unmanaged<nint, uint, uint, uint, uint, uint, uint, uint, nint, void**, void**, int>)Bind(library, "cuLaunchKernel");
-            cuGetErrorName = (delegate* unmanaged<int, byte**, int>)Bind(library, "cuGetErrorName");
-            cuGetErrorString = (delegate* unmanaged<int, byte**, int>)Bind(library, "cuGetErrorString");
+            cuInit = (delegate* unmanaged<uint, int>)NativeLibrarySearch.Export(library, "cuInit");
+            cuDriverGetVersion = (delegate* unmanaged<int*, int>)NativeLibrarySearch.Export(library, "cuDriverGetVersion");
+            cuDeviceGetCount = (delegate* unmanaged<int*, int>)NativeLibrarySearch.Export(library, "cuDeviceGetCount");
+            cuDeviceGet = (delegate* unmanaged<int*, int, int>)NativeLibrarySearch.Export(library, "cuDeviceGet");
+            cuDeviceGetName = (delegate* unmanaged<byte*, int, int, int>)NativeLibrarySearch.Export(library, "cuDeviceGetName");
+            cuDeviceGetAttribute = (delegate* unmanaged<int*, int, int, int>)NativeLibrarySearch.Export(library, "cuDeviceGetAttribute");
+            cuDeviceTotalMem_v2 = (delegate* unmanaged<nuint*, int, int>)NativeLibrarySearch.Export(library, "cuDeviceTotalMem_v2");
+            cuDevicePrimaryCtxRetain = (delegate* unmanaged<nint*, int, int>)NativeLibrarySearch.Export(library, "cuDevicePrimaryCtxRetain");
+            cuCtxSetCurrent = (delegate* unmanaged<nint, int>)NativeLibrarySearch.Export(library, "cuCtxSetCurrent");
+            cuMemGetInfo_v2 = (delegate* unmanaged<nuint*, nuint*, int>)NativeLibrarySearch.Export(library, "cuMemGetInfo_v2");
+            cuMemAlloc_v2 = (delegate* unmanaged<ulong*, nuint, int>)NativeLibrarySearch.Export(library, "cuMemAlloc_v2");
+            cuMemFree_v2 = (delegate* unmanaged<ulong, int>)NativeLibrarySearch.Export(library, "cuMemFree_v2");
+            cuMemsetD8Async = (delegate* unmanaged<ulong, byte, nuint, nint, int>)NativeLibrarySearch.Export(library, "cuMemsetD8Async");
+            cuMemcpyHtoDAsync_v2 = (delegate* unmanaged<ulong, void*, nuint, nint, int>)NativeLibrarySearch.Export(library, "cuMemcpyHtoDAsync_v2");
+            cuMemcpyDtoHAsync_v2 = (delegate* unmanaged<void*, ulong, nuint, nint, int>)NativeLibrarySearch.Export(library, "cuMemcpyDtoHAsync_v2");
+            cuStreamCreate = (delegate* unmanaged<nint*, uint, int>)NativeLibrarySearch.Export(library, "cuStreamCreate");
+            cuStreamDestroy_v2 = (delegate* unmanaged<nint, int>)NativeLibrarySearch.Export(library, "cuStreamDestroy_v2");
+            cuStreamSynchronize = (delegate* unmanaged<nint, int>)NativeLibrarySearch.Export(library, "cuStreamSynchronize");
+            cuModuleLoadData = (delegate* unmanaged<nint*, void*, int>)NativeLibrarySearch.Export(library, "cuModuleLoadData");
+            cuModuleUnload = (delegate* unmanaged<nint, int>)NativeLibrarySearch.Export(library, "cuModuleUnload");
+            cuModuleGetFunction = (delegate* unmanaged<nint*, nint, byte*, int>)NativeLibrarySearch.Export(library, "cuModuleGetFunction");
+            cuFuncGetAttribute = (delegate* unmanaged<int*, int, nint, int>)NativeLibrarySearch.Export(library, "cuFuncGetAttribute");
+            cuLaunchKernel = (delegate* unmanaged<nint, uint, uint, uint, uint, uint, uint, uint, nint, void**, void**, int>)NativeLibrarySearch.Export(library, "cuLaunchKernel");
+            cuGetErrorName = (delegate* unmanaged<int, byte**, int>)NativeLibrarySearch.Export(library, "cuGetErrorName");
+            cuGetErrorString = (delegate* unmanaged<int, byte**, int>)NativeLibrarySearch.Export(library, "cuGetErrorString");
             return (null, path);
         }
         catch (EntryPointNotFoundException e)
@@ -114,7 +112,4 @@ internal static unsafe class CudaNative
             return ($"the CUDA driver library {path} lacks {e.Message} (the driver is too old: the engine needs CUDA 11.2 or newer)", path);
         }
     }
-
-    private static nint Bind(nint library, string name) =>
-        NativeLibrary.TryGetExport(library, name, out nint address) ? address : throw new EntryPointNotFoundException(name);
 }

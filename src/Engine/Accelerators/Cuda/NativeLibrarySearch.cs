@@ -121,6 +121,13 @@ internal sealed class NativeLibrarySearch
         }
     }
 
+    /// <summary>
+    /// The address of the function <paramref name="name"/> in a loaded library; a missing export raises
+    /// <see cref="EntryPointNotFoundException"/> with the name, which the bindings turn into their reason.
+    /// </summary>
+    public static nint Export(nint library, string name) =>
+        NativeLibrary.TryGetExport(library, name, out nint address) ? address : throw new EntryPointNotFoundException(name);
+
     /// <summary>"13.0.48" → [13, 0, 48]; anything else (e.g. "13.0.48.bak") → null.</summary>
     private static int[]? ParseVersion(string suffix)
     {

@@ -1,5 +1,3 @@
-using System.Runtime.InteropServices;
-
 namespace IlgpuVae.Engine.Accelerators.Cuda;
 
 /// <summary>
@@ -46,19 +44,19 @@ internal static unsafe class NvrtcNative
         if (library == 0) return (error, null);
         try
         {
-            nvrtcVersion = (delegate* unmanaged<int*, int*, int>)Bind(library, "nvrtcVersion");
-            nvrtcGetNumSupportedArchs = (delegate* unmanaged<int*, int>)Bind(library, "nvrtcGetNumSupportedArchs");
-            nvrtcGetSupportedArchs = (delegate* unmanaged<int*, int>)Bind(library, "nvrtcGetSupportedArchs");
-            nvrtcCreateProgram = (delegate* unmanaged<nint*, byte*, byte*, int, byte**, byte**, int>)Bind(library, "nvrtcCreateProgram");
-            nvrtcCompileProgram = (delegate* unmanaged<nint, int, byte**, int>)Bind(library, "nvrtcCompileProgram");
-            nvrtcGetProgramLogSize = (delegate* unmanaged<nint, nuint*, int>)Bind(library, "nvrtcGetProgramLogSize");
-            nvrtcGetProgramLog = (delegate* unmanaged<nint, byte*, int>)Bind(library, "nvrtcGetProgramLog");
-            nvrtcGetCUBINSize = (delegate* unmanaged<nint, nuint*, int>)Bind(library, "nvrtcGetCUBINSize");
-            nvrtcGetCUBIN = (delegate* unmanaged<nint, byte*, int>)Bind(library, "nvrtcGetCUBIN");
-            nvrtcGetPTXSize = (delegate* unmanaged<nint, nuint*, int>)Bind(library, "nvrtcGetPTXSize");
-            nvrtcGetPTX = (delegate* unmanaged<nint, byte*, int>)Bind(library, "nvrtcGetPTX");
-            nvrtcDestroyProgram = (delegate* unmanaged<nint*, int>)Bind(library, "nvrtcDestroyProgram");
-            nvrtcGetErrorString = (delegate* unmanaged<int, byte*>)Bind(library, "nvrtcGetErrorString");
+            nvrtcVersion = (delegate* unmanaged<int*, int*, int>)NativeLibrarySearch.Export(library, "nvrtcVersion");
+            nvrtcGetNumSupportedArchs = (delegate* unmanaged<int*, int>)NativeLibrarySearch.Export(library, "nvrtcGetNumSupportedArchs");
+            nvrtcGetSupportedArchs = (delegate* unmanaged<int*, int>)NativeLibrarySearch.Export(library, "nvrtcGetSupportedArchs");
+            nvrtcCreateProgram = (delegate* unmanaged<nint*, byte*, byte*, int, byte**, byte**, int>)NativeLibrarySearch.Export(library, "nvrtcCreateProgram");
+            nvrtcCompileProgram = (delegate* unmanaged<nint, int, byte**, int>)NativeLibrarySearch.Export(library, "nvrtcCompileProgram");
+            nvrtcGetProgramLogSize = (delegate* unmanaged<nint, nuint*, int>)NativeLibrarySearch.Export(library, "nvrtcGetProgramLogSize");
+            nvrtcGetProgramLog = (delegate* unmanaged<nint, byte*, int>)NativeLibrarySearch.Export(library, "nvrtcGetProgramLog");
+            nvrtcGetCUBINSize = (delegate* unmanaged<nint, nuint*, int>)NativeLibrarySearch.Export(library, "nvrtcGetCUBINSize");
+            nvrtcGetCUBIN = (delegate* unmanaged<nint, byte*, int>)NativeLibrarySearch.Export(library, "nvrtcGetCUBIN");
+            nvrtcGetPTXSize = (delegate* unmanaged<nint, nuint*, int>)NativeLibrarySearch.Export(library, "nvrtcGetPTXSize");
+            nvrtcGetPTX = (delegate* unmanaged<nint, byte*, int>)NativeLibrarySearch.Export(library, "nvrtcGetPTX");
+            nvrtcDestroyProgram = (delegate* unmanaged<nint*, int>)NativeLibrarySearch.Export(library, "nvrtcDestroyProgram");
+            nvrtcGetErrorString = (delegate* unmanaged<int, byte*>)NativeLibrarySearch.Export(library, "nvrtcGetErrorString");
             return (null, path);
         }
         catch (EntryPointNotFoundException e)
@@ -66,7 +64,4 @@ internal static unsafe class NvrtcNative
             return ($"the NVRTC library {path} lacks {e.Message} (NVRTC 11.2 or newer is needed)", path);
         }
     }
-
-    private static nint Bind(nint library, string name) =>
-        NativeLibrary.TryGetExport(library, name, out nint address) ? address : throw new EntryPointNotFoundException(name);
 }
