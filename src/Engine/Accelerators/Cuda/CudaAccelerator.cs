@@ -1,0 +1,76 @@
+using static IlgpuVae.Engine.Accelerators.Cuda.CudaNative;
+
+namespace IlgpuVae.Engine.Accelerators.Cuda;
+
+/// <summary>
+/// A CUDA device running the engine's portable kernels (src/Kernels/Device, compiled as CUDA C++ by
+/// NVRTC in exact mode). Work goes through one stream of the device's primary context, in order; the
+/// compiled module is shared by every accelerator on the device (see <see cref="CudaProgram"/>).
+/// </summary>
+public sealed unsafe class CudaAccelerator : Accelerator
+{
+    private readonly CudaKernels _kernels;
+    private nint _stream;
+
+    internal CudaAccelerator(CudaDevice device, AcceleratorOptions options)
+    {
+        Device = device;
+        Program = CudaProgram.For(device, options.KernelCacheDirectory);
+        Program.MakeCurrent();
+        nint stream = 0;
+        // Non-blocking: the engine orders its own work on this stream and never relies on the legacy
+        // default stream, so other libraries' work on that stream cannot stall it.
+        CudaException.Check(cuStreamCreate(&stream, StreamNonBlocking), $"cuStreamCreate({device.Name})");
+        _stream = stream;
+        _kernels = new CudaKernels(this);
+    }
+
+    internal CudaDevice Device { get; }
+
+    internal CudaProgram Program { get; }
+
+    /// <summary>The stream all work is queued on (<c>CUstream</c>); throws once disposed.</summary>
+    internal nint Stream => _stream != 0 ? _stream : throw new ObjectDisposedException(Name);
+
+    /// <summary>Whether <see cref="Dispose"/> has run (buffers freed later skip the stream).</summary>
+    internal bool IsDisposed => _stream == 0;
+
+    /// <summary>The device index (what --device takes).</summary>
+    public int DeviceIndex => Device.Index;
+
+    /// <summary>The compute capability, e.g. "9.0".</summary>
+    public string ComputeCapability => $"{Device.Major}.{Device.Minor}";
+
+    /// <summary>Where the kernels came from in this process: the kernel cache or an NVRTC compile (and where they were cached).</summary>
+    public string KernelOrigin => Program.Origin;
+
+    /// <inheritdoc />
+    public override AcceleratorKind Kind => AcceleratorKind.Cuda;
+
+    /// <inheritdoc />
+    public override string Name => $"CUDA {Device.Index}: {Device.Name} (compute capability {ComputeCapability}, {Device.Target?.Name})";
+
+    /// <inheritdoc />
+    public override IKernels Kernels => _kernels;
+
+    /// <inheritdoc />
+    public override DeviceBuffer<T> Allocate<T>(long length) => new CudaBuffer<T>(this, length);
+
+    /// <inheritdoc />
+    public override void Synchronize()
+    {
+        Program.MakeCurrent();
+        CudaException.Check(cuStreamSynchronize(Stream), "cuStreamSynchronize");
+    }
+
+    /// <inheritdoc />
+    public override void Dispose()
+    {
+        if (_stream == 0) return;
+        Program.MakeCurrent();
+        // Errors are ignored here: a failed kernel has already been reported, and Dispose must not throw.
+        cuStreamSynchronize(_stream);
+        cuStreamDestroy_v2(_stream);
+        _stream = 0;
+    }
+}
