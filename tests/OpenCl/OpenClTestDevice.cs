@@ -7,7 +7,8 @@ namespace IlgpuVae.Tests.OpenCl;
 /// <summary>
 /// One OpenCL accelerator and one CPU reference for the whole test run: building the device program
 /// costs seconds on pocl, so every OpenCL test shares them. Tests call <see cref="Require"/>, which
-/// ignores the test (with the reason) when no usable OpenCL device exists.
+/// ignores the test (with the reason) when no usable OpenCL device exists, or fails it when
+/// ILGPUVAE_REQUIRE_OPENCL=1 (as in CI).
 /// </summary>
 [SetUpFixture]
 public sealed class OpenClTestDevice
@@ -19,7 +20,12 @@ public sealed class OpenClTestDevice
     public static Accelerator Require()
     {
         var (accelerator, reason) = Shared.Value;
-        if (accelerator is null) Assert.Ignore($"no usable OpenCL device: {reason}");
+        if (accelerator is null)
+        {
+            // CI installs pocl and sets ILGPUVAE_REQUIRE_OPENCL=1: there a missing device is a failure, not a skip.
+            if (Environment.GetEnvironmentVariable("ILGPUVAE_REQUIRE_OPENCL") == "1") Assert.Fail($"ILGPUVAE_REQUIRE_OPENCL=1 but no usable OpenCL device: {reason}");
+            Assert.Ignore($"no usable OpenCL device: {reason}");
+        }
         return accelerator!;
     }
 
