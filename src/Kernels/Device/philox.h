@@ -1,5 +1,5 @@
 /*
- * philox.h — Philox4x32-10 (Salmon et al., SC 2011), the exact uniform and the Box-Muller normal.
+ * philox.h - Philox4x32-10 (Salmon et al., SC 2011), the exact uniform and the Box-Muller normal.
  *
  * Line by line the same as src/Kernels/Math/Philox4x32.cs (Generate <-> philox4x32_10,
  * ToUniform <-> philox_uniform, StandardNormal <-> philox_normal). Include after the prelude and
