@@ -4,20 +4,33 @@ using BenchmarkDotNet.Running;
 
 namespace IlgpuVae.Bench;
 
-/// <summary>
-/// A GFLOP/s column: the benchmark's FLOPs (from its <c>Flops</c> property, 2 per multiply-add) over
-/// its mean time.
-/// </summary>
-public sealed class GflopsColumn : IColumn
+/// <summary>A benchmark class that knows how much work each of its methods does for the current parameters.</summary>
+public interface IWorkCount
 {
-    public string Id => nameof(GflopsColumn);
-    public string ColumnName => "GFLOP/s";
+    /// <summary>FLOPs of one invocation of <paramref name="method"/> (2 per multiply-add), or 0 when not compute-bound.</summary>
+    double Flops(string method);
+
+    /// <summary>Bytes read plus written by one invocation (compulsory traffic), or 0.</summary>
+    double Bytes(string method);
+}
+
+/// <summary>A throughput column: GFLOP/s or GB/s from the benchmark's work count over its mean time.</summary>
+public sealed class ThroughputColumn(bool flops) : IColumn
+{
+    /// <summary>GFLOP/s.</summary>
+    public static readonly IColumn Gflops = new ThroughputColumn(true);
+    /// <summary>GB/s.</summary>
+    public static readonly IColumn GBps = new ThroughputColumn(false);
+
+    public string Id => flops ? "GFLOPs" : "GBps";
+    public string ColumnName => flops ? "GFLOP/s" : "GB/s";
     public bool AlwaysShow => true;
     public ColumnCategory Category => ColumnCategory.Custom;
-    public int PriorityInCategory => 0;
+    public int PriorityInCategory => flops ? 0 : 1;
     public bool IsNumeric => true;
     public UnitType UnitType => UnitType.Dimensionless;
-    public string Legend => "Billions of floating-point operations per second (2 per multiply-add), from the mean time";
+    public string Legend => flops ? "Floating-point operations per second / 10⁹ (2 per multiply-add), from the mean time"
+                                  : "Compulsory bytes read and written per second / 10⁹, from the mean time";
 
     public string GetValue(Summary summary, BenchmarkCase benchmarkCase) => GetValue(summary, benchmarkCase, SummaryStyle.Default);
 
@@ -28,18 +41,12 @@ public sealed class GflopsColumn : IColumn
         var instance = Activator.CreateInstance(benchmarkCase.Descriptor.Type)!;
         foreach (var p in benchmarkCase.Parameters.Items)
             benchmarkCase.Descriptor.Type.GetProperty(p.Name)?.SetValue(instance, p.Value);
-        if (instance is not IFlopCount counted) return "-";
-        double flops = counted.Flops(benchmarkCase.Descriptor.WorkloadMethod.Name);
-        return flops <= 0 ? "-" : (flops / report.ResultStatistics.Mean).ToString("F1"); // ns → GFLOP/s
+        if (instance is not IWorkCount work) return "-";
+        string method = benchmarkCase.Descriptor.WorkloadMethod.Name;
+        double amount = flops ? work.Flops(method) : work.Bytes(method);
+        return amount <= 0 ? "-" : (amount / report.ResultStatistics.Mean).ToString("F1"); // per ns = G per s
     }
 
     public bool IsAvailable(Summary summary) => true;
     public bool IsDefault(Summary summary, BenchmarkCase benchmarkCase) => false;
-}
-
-/// <summary>A benchmark class that knows how many FLOPs each of its methods performs for the current parameters.</summary>
-public interface IFlopCount
-{
-    /// <summary>FLOPs of one invocation of <paramref name="method"/>.</summary>
-    double Flops(string method);
 }
