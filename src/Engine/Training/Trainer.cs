@@ -95,7 +95,7 @@ public sealed class Trainer : IDisposable
     /// <summary>The training settings.</summary>
     public TrainingConfig Training { get; }
     /// <summary>Where each tensor lives in the parameter vector.</summary>
-    public ParameterLayout Layout { get; }
+    internal ParameterLayout Layout { get; }
     /// <summary>Optimizer steps done so far (all epochs).</summary>
     public long Step { get; private set; }
     /// <summary>Epochs completed.</summary>
