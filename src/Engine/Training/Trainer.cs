@@ -14,7 +14,7 @@ namespace IlgpuVae.Engine.Training;
 /// when it reports progress. Every random draw is keyed by (seed, stream, step), so the same seed and
 /// configuration give bit-identical parameters on every accelerator and thread count.
 /// </summary>
-public sealed class Trainer : IDisposable
+public sealed partial class Trainer : IDisposable
 {
     private readonly Accelerator _accelerator;
     private readonly VaeNetwork _network;
