@@ -1,4 +1,5 @@
 using IlgpuVae.Engine;
+using IlgpuVae.Engine.Accelerators;
 using IlgpuVae.Engine.Accelerators.Cpu;
 using IlgpuVae.Engine.Data;
 using IlgpuVae.Engine.Model;
@@ -107,6 +108,34 @@ public sealed class VaeModelTests
         BitEqual(samples, model.Sample(6, seed: 77), "same seed, same samples");
         Assert.That(model.Sample(6, seed: 78), Is.Not.EqualTo(samples), "another seed, other samples");
         Assert.That(model.Sample(0, seed: 1), Is.Empty);
+    }
+
+    [Test]
+    public void OpenClEncodesDecodesAndSamplesTheCpuBits()
+    {
+        Accelerator openCl;
+        try { openCl = AcceleratorFactory.Create(AcceleratorKind.OpenCl); }
+        catch (AcceleratorUnavailableException e)
+        {
+            if (Environment.GetEnvironmentVariable("ILGPUVAE_REQUIRE_OPENCL") == "1") throw;
+            Assert.Ignore($"no usable OpenCL device: {e.Message}");
+            return;
+        }
+        using (openCl)
+        {
+            var config = Config(Likelihood.Gaussian);
+            var images = SyntheticImages.Create(50, seed: 4, flip: 0.1, grey: true);
+            float[] z = Uniform(31, 50 * config.LatentSize, -3, 3);
+            using var cpu = new CpuAccelerator(2);
+            using var onCpu = VaeModel.Initialize(cpu, config, seed: 8);
+            using var onDevice = VaeModel.Initialize(openCl, config, seed: 8);
+            var a = onCpu.Encode(images, Binarization.Dynamic, seed: 2);
+            var b = onDevice.Encode(images, Binarization.Dynamic, seed: 2);
+            BitEqual(a.Mean, b.Mean, "μ");
+            BitEqual(a.LogVariance, b.LogVariance, "log σ²");
+            BitEqual(onCpu.Decode(z), onDevice.Decode(z), "decoded means");
+            BitEqual(onCpu.Sample(9, seed: 3), onDevice.Sample(9, seed: 3), "samples");
+        }
     }
 
     [Test]
