@@ -56,10 +56,10 @@ internal static class ConfigFile
 
     private static JsonElement Read(string path)
     {
-        byte[] bytes;
+        string text;
         try
         {
-            bytes = File.ReadAllBytes(path);
+            text = File.ReadAllText(path); // UTF-8, with or without the byte-order mark some editors write
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -67,7 +67,7 @@ internal static class ConfigFile
         }
         try
         {
-            using var document = JsonDocument.Parse(bytes, new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
+            using var document = JsonDocument.Parse(text, new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
             if (document.RootElement.ValueKind != JsonValueKind.Object)
                 throw new InputException($"--config {path}: expected a JSON object of option values, got {Describe(document.RootElement.ValueKind)}");
             return document.RootElement.Clone();

@@ -132,7 +132,7 @@ public sealed class ScriptingTests
             var help = Run(command, "--help");
             Assert.That(help.Out, Does.Contain("--config").And.Contain("--quiet"), command);
         }
-        string config = WriteConfig("devices.json", """{"json": true, "quiet": true}""");
+        string config = WriteConfig("devices.json", "\uFEFF" + """{"json": true, "quiet": true}"""); // with a byte-order mark
         var r = Run("devices", "--config", config);
         Assert.That(r.Code, Is.EqualTo(0), r.Err);
         Assert.That(JsonDocument.Parse(r.Out).RootElement.GetProperty("devices").GetArrayLength(), Is.GreaterThan(0));
