@@ -4,7 +4,7 @@ using System.Text.Json.Serialization;
 namespace IlgpuVae.Engine;
 
 /// <summary>The JSON conventions of every file the engine writes (config.json, metrics.jsonl, checkpoint headers): snake_case names, enums as lower-case strings.</summary>
-public static class EngineJson
+internal static class EngineJson
 {
     /// <summary>Indented output, for files people read.</summary>
     public static JsonSerializerOptions Indented { get; } = Create(true);

@@ -21,6 +21,8 @@ public static class RandomStream
     public const uint Init = 4;
     /// <summary>Dynamic binarization during evaluation; position = 0.</summary>
     public const uint EvalBinarize = 5;
+    /// <summary>Draws of z from the prior N(0, I) when sampling from a model (host side); element = sample·latent + unit, position = 0.</summary>
+    public const uint Prior = 6;
 }
 
 /// <summary>Where a kernel's random draws come from: the seed, the stream and the 64-bit position.</summary>

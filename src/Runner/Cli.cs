@@ -16,6 +16,7 @@ public static class Cli
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr, bool interactive = false)
     {
         var console = new CliConsole(stdout, stderr, interactive);
+        var scripting = new ScriptingOptions();
         var root = new RootCommand("IlgpuVae: trains the Variational Autoencoder of Kingma & Welling (AEVB) with its own deterministic kernels on CUDA, OpenCL or the CPU.")
         {
             TrainCommand.Create(console),
@@ -26,7 +27,14 @@ public static class Cli
             VerifyCommand.Create(console),
             KernelsSourceCommand.Create(console),
         };
+        scripting.AddTo(root);
         ParseResult parse = root.Parse(args);
+        if (parse.Errors.Count == 0)
+        {
+            try { parse = ConfigFile.Apply(parse, args, scripting.Config); }
+            catch (InputException e) { return Report(e, stderr); }
+            console.Quiet = parse.GetValue(scripting.Quiet);
+        }
         if (parse.Errors.Count > 0)
         {
             // An unrecognized word explains more than the "command was not provided" that follows from it.

@@ -18,7 +18,7 @@ internal sealed class ProgressDisplay
     /// <summary>Runs one epoch through <paramref name="run"/>, displaying its progress reports.</summary>
     public EpochMetrics RunEpoch(int epoch, int epochs, int stepsPerEpoch, Func<Action<StepProgress>, EpochMetrics> run)
     {
-        if (!_console.Interactive)
+        if (!_console.ShowProgressBar)
         {
             return run(p =>
             {

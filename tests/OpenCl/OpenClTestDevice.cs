@@ -30,7 +30,7 @@ public sealed class OpenClTestDevice
     }
 
     /// <summary>The shared CPU reference accelerator.</summary>
-    public static CpuAccelerator Cpu => SharedCpu.Value;
+    internal static CpuAccelerator Cpu => SharedCpu.Value;
 
     private static (Accelerator?, string?) Create()
     {

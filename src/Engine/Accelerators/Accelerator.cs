@@ -14,13 +14,13 @@ public abstract class Accelerator : IDisposable
     public abstract string Name { get; }
 
     /// <summary>Every kernel of the engine, as this accelerator runs it.</summary>
-    public abstract IKernels Kernels { get; }
+    internal abstract IKernels Kernels { get; }
 
     /// <summary>Allocates a zero-filled buffer of <paramref name="length"/> elements.</summary>
-    public abstract DeviceBuffer<T> Allocate<T>(long length) where T : unmanaged;
+    internal abstract DeviceBuffer<T> Allocate<T>(long length) where T : unmanaged;
 
     /// <summary>Allocates a buffer holding a copy of <paramref name="data"/>.</summary>
-    public DeviceBuffer<T> Upload<T>(ReadOnlySpan<T> data) where T : unmanaged
+    internal DeviceBuffer<T> Upload<T>(ReadOnlySpan<T> data) where T : unmanaged
     {
         var buffer = Allocate<T>(data.Length);
         buffer.Upload(data);

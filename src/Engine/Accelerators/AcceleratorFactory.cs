@@ -9,7 +9,7 @@ namespace IlgpuVae.Engine.Accelerators;
 public static class AcceleratorFactory
 {
     /// <summary>Every backend this build has, in `auto` preference order.</summary>
-    public static IReadOnlyList<IAcceleratorProvider> Providers { get; } = CreateProviders();
+    internal static IReadOnlyList<IAcceleratorProvider> Providers { get; } = CreateProviders();
 
     private static IReadOnlyList<IAcceleratorProvider> CreateProviders()
     {

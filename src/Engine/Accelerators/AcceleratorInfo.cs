@@ -14,7 +14,7 @@ public sealed record AcceleratorInfo(AcceleratorKind Kind, int Index, string Nam
 /// A backend: finds its devices and creates accelerators on them. A backend whose native library is
 /// missing reports that as a reason instead of failing.
 /// </summary>
-public interface IAcceleratorProvider
+internal interface IAcceleratorProvider
 {
     /// <summary>The family this provider serves.</summary>
     AcceleratorKind Kind { get; }

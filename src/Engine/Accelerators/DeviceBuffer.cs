@@ -6,7 +6,7 @@ namespace IlgpuVae.Engine.Accelerators;
 /// <see cref="BufferView{T}"/>s; it never touches a backend's raw memory.
 /// </summary>
 /// <typeparam name="T">Element type (float, int or byte).</typeparam>
-public abstract class DeviceBuffer<T> : IDisposable where T : unmanaged
+internal abstract class DeviceBuffer<T> : IDisposable where T : unmanaged
 {
     /// <summary>Creates the bookkeeping part of a buffer.</summary>
     protected DeviceBuffer(Accelerator accelerator, long length)
@@ -76,7 +76,7 @@ public abstract class DeviceBuffer<T> : IDisposable where T : unmanaged
 /// <param name="Buffer">The buffer.</param>
 /// <param name="Offset">First element.</param>
 /// <param name="Length">Number of elements.</param>
-public readonly record struct BufferView<T>(DeviceBuffer<T> Buffer, long Offset, long Length) where T : unmanaged
+internal readonly record struct BufferView<T>(DeviceBuffer<T> Buffer, long Offset, long Length) where T : unmanaged
 {
     /// <summary>A sub-range of this view.</summary>
     public BufferView<T> Slice(long offset, long length)

@@ -8,7 +8,7 @@ namespace IlgpuVae.Engine.Accelerators;
 /// written in docs/kernels.md; every implementation must produce the same bits. Calls are queued in
 /// order on the accelerator; results are visible to later calls and to <see cref="DeviceBuffer{T}.Download"/>.
 /// </summary>
-public interface IKernels
+internal interface IKernels
 {
     /// <summary>
     /// Fused linear layer: y[m,n] = act(b[n] + Σ_k x[m,k]·w[k,n]), the sum an FMA chain over k

@@ -7,7 +7,7 @@ namespace IlgpuVae.Engine.Model;
 /// <param name="Outputs">Output width.</param>
 /// <param name="Activation">Activation applied to the output.</param>
 /// <param name="WeightOffset">Offset of W in the parameter vector.</param>
-public readonly record struct LinearLayer(int Inputs, int Outputs, Activation Activation, long WeightOffset)
+internal readonly record struct LinearLayer(int Inputs, int Outputs, Activation Activation, long WeightOffset)
 {
     /// <summary>Number of weights.</summary>
     public long WeightCount => (long)Inputs * Outputs;

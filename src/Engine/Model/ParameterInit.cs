@@ -4,7 +4,7 @@ using IlgpuVae.Kernels.Math;
 namespace IlgpuVae.Engine.Model;
 
 /// <summary>The paper's initialisation: every weight and bias drawn from N(0, σ²), σ = 0.01 by default.</summary>
-public static class ParameterInit
+internal static class ParameterInit
 {
     /// <summary>Initial parameter vector: element i is σ · (Philox normal at counter (i, Init stream, 0)).</summary>
     public static float[] Create(ModelConfig config, ulong seed)

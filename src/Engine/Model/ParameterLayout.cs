@@ -7,7 +7,7 @@ namespace IlgpuVae.Engine.Model;
 /// state use the same layout): the encoder's tanh layers, the encoder head (μ and log σ² side by side,
 /// one product for both), the decoder's tanh layers, then the decoder output layer.
 /// </summary>
-public sealed class ParameterLayout
+internal sealed class ParameterLayout
 {
     /// <summary>Builds the layout of <paramref name="config"/>.</summary>
     public ParameterLayout(ModelConfig config)

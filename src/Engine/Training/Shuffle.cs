@@ -4,7 +4,7 @@ using IlgpuVae.Kernels.Math;
 namespace IlgpuVae.Engine.Training;
 
 /// <summary>The per-epoch order of the training set: a Fisher–Yates shuffle driven by Philox (host side, so every accelerator trains on the same order).</summary>
-public static class Shuffle
+internal static class Shuffle
 {
     /// <summary>The permutation of [0, count) for <paramref name="epoch"/> under <paramref name="seed"/>.</summary>
     public static int[] Permutation(int count, ulong seed, int epoch)

@@ -3,7 +3,7 @@ using IlgpuVae.Engine.Model;
 namespace IlgpuVae.Engine.Training;
 
 /// <summary>Floating-point operations of one training step (matrix products only; 2 per multiply-add).</summary>
-public static class StepFlops
+internal static class StepFlops
 {
     /// <summary>
     /// FLOPs of the products of one step of <paramref name="batch"/> datapoints: forward, weight gradient

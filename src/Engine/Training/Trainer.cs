@@ -14,7 +14,7 @@ namespace IlgpuVae.Engine.Training;
 /// when it reports progress. Every random draw is keyed by (seed, stream, step), so the same seed and
 /// configuration give bit-identical parameters on every accelerator and thread count.
 /// </summary>
-public sealed class Trainer : IDisposable
+public sealed partial class Trainer : IDisposable
 {
     private readonly Accelerator _accelerator;
     private readonly VaeNetwork _network;
@@ -95,7 +95,7 @@ public sealed class Trainer : IDisposable
     /// <summary>The training settings.</summary>
     public TrainingConfig Training { get; }
     /// <summary>Where each tensor lives in the parameter vector.</summary>
-    public ParameterLayout Layout { get; }
+    internal ParameterLayout Layout { get; }
     /// <summary>Optimizer steps done so far (all epochs).</summary>
     public long Step { get; private set; }
     /// <summary>Epochs completed.</summary>

@@ -3,7 +3,7 @@ namespace IlgpuVae.Engine.Verification;
 /// <summary>
 /// Bit-level comparison of outputs and the ULP distance between floats.
 /// </summary>
-public static class BitComparison
+internal static class BitComparison
 {
     /// <summary>
     /// The number of steps between two floats along the ordered line of all float bit patterns, −0 and

@@ -8,7 +8,7 @@ namespace IlgpuVae.Engine.Verification;
 /// <param name="Name">Scenario and output name.</param>
 /// <param name="Floats">Float values, or null.</param>
 /// <param name="Doubles">Double values, or null.</param>
-public sealed record CheckOutput(string Name, float[]? Floats, double[]? Doubles)
+internal sealed record CheckOutput(string Name, float[]? Floats, double[]? Doubles)
 {
     /// <summary>A float output.</summary>
     public static CheckOutput Of(string name, float[] values) => new(name, values, null);

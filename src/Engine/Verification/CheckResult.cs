@@ -10,7 +10,7 @@ namespace IlgpuVae.Engine.Verification;
 /// <param name="ReferenceBits">The reference value's bits in hex.</param>
 /// <param name="ActualBits">The checked value's bits in hex.</param>
 /// <param name="UlpDistance">Representable values between the two (see <see cref="BitComparison.UlpDistance(float, float)"/>).</param>
-public sealed record Mismatch(string Output, long Index, double Reference, double Actual, string ReferenceBits, string ActualBits, long UlpDistance)
+internal sealed record Mismatch(string Output, long Index, double Reference, double Actual, string ReferenceBits, string ActualBits, long UlpDistance)
 {
     /// <inheritdoc />
     public override string ToString() => string.Create(CultureInfo.InvariantCulture,
@@ -26,7 +26,7 @@ public sealed record Mismatch(string Output, long Index, double Reference, doubl
 /// <param name="MaxUlpDistance">Largest distance among them, in units in the last place (0 when identical).</param>
 /// <param name="FirstMismatch">The first differing value, or null.</param>
 /// <param name="Error">The exception message when the check could not run, or null.</param>
-public sealed record CheckResult(string Name, long ElementsCompared, long DifferentElements, long MaxUlpDistance, Mismatch? FirstMismatch,
+internal sealed record CheckResult(string Name, long ElementsCompared, long DifferentElements, long MaxUlpDistance, Mismatch? FirstMismatch,
     string? Error = null)
 {
     /// <summary>Every compared value has the same bits, and the check ran.</summary>

@@ -7,7 +7,7 @@ namespace IlgpuVae.Engine.Verification;
 /// random inputs of awkward shapes plus edge cases. Each scenario builds its inputs from a fixed seed,
 /// so both accelerators see the same bits.
 /// </summary>
-public sealed class KernelCheck
+internal sealed class KernelCheck
 {
     private readonly IReadOnlyList<(string Label, Action<CheckSession> Run)> _scenarios;
 

@@ -8,7 +8,7 @@ namespace IlgpuVae.Engine.Verification;
 /// wrong implementation: shapes that are no multiple of any tile or of 32 lanes, a single row, empty
 /// sums, zeros of both signs, logits of ±100, log-variances of ±30, extreme pre-activations.
 /// </summary>
-public static class KernelChecks
+internal static class KernelChecks
 {
     /// <summary>Every check, in a fixed order.</summary>
     public static IReadOnlyList<KernelCheck> All => Catalogue.Value;

@@ -7,7 +7,7 @@ namespace IlgpuVae.Engine.Verification;
 /// is one of four smooth patterns (stripes, a ring, a gradient, a blob) at a random shift, with noise,
 /// so a VAE has structure to learn and gradients are neither zero nor degenerate.
 /// </summary>
-public static class SyntheticData
+internal static class SyntheticData
 {
     /// <summary>A dataset of <paramref name="trainCount"/> + <paramref name="testCount"/> images of side × side pixels.</summary>
     public static Dataset Create(int trainCount, int testCount, int side, int seed)

@@ -13,7 +13,7 @@ namespace IlgpuVae.Engine.Verification;
 /// have the same bits on both accelerators. Any kernel difference compounds over the steps, so this
 /// also catches differences that a single kernel call with its test inputs happens not to show.
 /// </summary>
-public sealed class TrainingCheck
+internal sealed class TrainingCheck
 {
     private TrainingCheck(string name, ModelConfig model, TrainingConfig training, Dataset data)
     {

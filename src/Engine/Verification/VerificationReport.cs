@@ -4,7 +4,7 @@ namespace IlgpuVae.Engine.Verification;
 /// <param name="Reference">The reference accelerator's name (the CPU).</param>
 /// <param name="Target">The checked accelerator's name.</param>
 /// <param name="Results">Every check's result, in run order.</param>
-public sealed record VerificationReport(string Reference, string Target, IReadOnlyList<CheckResult> Results)
+internal sealed record VerificationReport(string Reference, string Target, IReadOnlyList<CheckResult> Results)
 {
     /// <summary>Every check ran and every value compared is identical.</summary>
     public bool AllIdentical => Results.All(r => r.Identical);

@@ -7,7 +7,7 @@ namespace IlgpuVae.Engine.Verification;
 /// every <see cref="KernelChecks"/> entry, then the <see cref="TrainingCheck"/>s. Used by
 /// `ilgpuvae verify` and by the tests.
 /// </summary>
-public sealed class Verifier
+internal sealed class Verifier
 {
     /// <summary>Checks <paramref name="target"/> against <paramref name="reference"/>.</summary>
     public Verifier(Accelerator reference, Accelerator target)

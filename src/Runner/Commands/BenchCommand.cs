@@ -23,7 +23,8 @@ internal static class BenchCommand
         var repeats = new Option<int>("--repeats") { Description = "timed repetitions (the median is reported)", DefaultValueFactory = _ => 3 };
         var hidden = new Option<string>("--hidden") { Description = "encoder hidden sizes", DefaultValueFactory = _ => "500" };
         var latent = new Option<int>("--latent") { Description = "latent size", DefaultValueFactory = _ => 20 };
-        var command = new Command("bench", "Measure training throughput of the paper's model on synthetic 28×28 data.") { batch, steps, repeats, hidden, latent };
+        var json = JsonOutput.CreateOption();
+        var command = new Command("bench", "Measure training throughput of the paper's model on synthetic 28×28 data.") { batch, steps, repeats, hidden, latent, json };
         shared.AddAcceleratorOptions(command);
         command.SetAction(parse =>
         {
@@ -48,6 +49,16 @@ internal static class BenchCommand
             seconds.Sort();
             double median = seconds[seconds.Count / 2];
             double flops = StepFlops.Of(model, m) * n;
+            if (parse.GetValue(json))
+            {
+                JsonOutput.Write(console, new
+                {
+                    Accelerator = accelerator.Name, Model = model.Describe(), BatchSize = m, Steps = n, Repeats = reps,
+                    StepsPerSecond = n / median, SamplesPerSecond = m * n / median, MsPerStep = 1000 * median / n,
+                    GflopsPerSecond = flops / median / 1e9, Seconds = seconds,
+                });
+                return ExitCodes.Success;
+            }
             console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"{accelerator.Name}: model {model.Describe()}, batch {m}, {n} steps x {reps}: " +
                 $"{n / median:F1} steps/s, {m * n / median:F0} samples/s, {1000 * median / n:F3} ms/step, {flops / median / 1e9:F1} GFLOP/s " +

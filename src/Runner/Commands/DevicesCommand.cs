@@ -8,9 +8,21 @@ internal static class DevicesCommand
 {
     public static Command Create(CliConsole console)
     {
-        var command = new Command("devices", "List the accelerators (CUDA, OpenCL, CPU) and, for each one that cannot be used here, why.");
-        command.SetAction(_ =>
+        var json = JsonOutput.CreateOption();
+        var command = new Command("devices", "List the accelerators (CUDA, OpenCL, CPU) and, for each one that cannot be used here, why.") { json };
+        command.SetAction(parse =>
         {
+            if (parse.GetValue(json))
+            {
+                JsonOutput.Write(console, new
+                {
+                    Devices = AcceleratorFactory.ListDevices().Select(d => new
+                    {
+                        Kind = d.Kind.ToString().ToLowerInvariant(), d.Index, d.Name, d.Usable, d.Reason, d.Details,
+                    }),
+                });
+                return ExitCodes.Success;
+            }
             foreach (var d in AcceleratorFactory.ListDevices())
             {
                 string kind = d.Kind.ToString().ToLowerInvariant();

@@ -13,18 +13,29 @@ internal static class EvalCommand
     {
         var shared = new SharedOptions();
         var model = new Option<string>("--model", "-m") { Description = "a checkpoint file, or a run folder holding model.ckpt", Required = true };
-        var command = new Command("eval", "Print the test-set ELBO per datapoint (nats) of a saved model.") { model };
+        var json = JsonOutput.CreateOption();
+        var command = new Command("eval", "Print the test-set ELBO per datapoint (nats) of a saved model.") { model, json };
         shared.AddDataOptions(command);
         shared.AddAcceleratorOptions(command);
         command.SetAction(parse =>
         {
-            var state = CheckpointFile.Load(RunFolder.ResolveCheckpoint(parse.GetValue(model)!));
+            string checkpoint = RunFolder.ResolveCheckpoint(parse.GetValue(model)!);
+            var state = CheckpointFile.Load(checkpoint);
             var data = shared.LoadData(parse, console);
             if (data.Test.PixelsPerImage != state.Model.InputSize)
                 throw new InputException($"the data has {data.Test.PixelsPerImage} pixels per image but the model expects {state.Model.InputSize}");
             using var accelerator = shared.CreateAccelerator(parse, console);
             using var vae = new VaeModel(accelerator, state.Model, state.Parameters);
             double elbo = vae.MeanElbo(data.Test, state.Training.Seed, state.Training.Binarization, state.Training.EvalBatchSize);
+            if (parse.GetValue(json))
+            {
+                JsonOutput.Write(console, new
+                {
+                    Model = Path.GetFullPath(checkpoint), Architecture = state.Model.Describe(), state.Epoch, state.Step,
+                    Data = data.Name, Images = data.Test.Count, TestElbo = elbo, Accelerator = accelerator.Name,
+                });
+                return ExitCodes.Success;
+            }
             console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"test ELBO {elbo:F4} nats per datapoint ({data.Test.Count} images, model {state.Model.Describe()}, epoch {state.Epoch})"));
             return ExitCodes.Success;
         });

@@ -102,14 +102,7 @@ internal static class TrainCommand
                 throw new InputException($"the data has {data.Train.PixelsPerImage} pixels per image, the checkpoint's model expects {state.Model.InputSize}");
             using var accelerator = shared.CreateAccelerator(parse, console);
             using var trainer = new Trainer(accelerator, model, training, data, state);
-            folder.WriteConfig(new
-            {
-                model,
-                training,
-                data = parse.GetValue(shared.Data),
-                accelerator = accelerator.Name,
-                engine_version = typeof(Trainer).Assembly.GetName().Version?.ToString(),
-            });
+            folder.WriteConfig(EffectiveConfig.ForTrain(parse, model, training, accelerator.Name));
             console.Log($"model {model.Describe()}, {trainer.Layout.Count:N0} parameters; {training.Optimizer.ToString().ToLowerInvariant()} lr {training.EffectiveLearningRate}; " +
                         $"{trainer.StepsPerEpoch} steps of {training.BatchSize} per epoch; run folder {folder.Path}");
             var display = new ProgressDisplay(console);

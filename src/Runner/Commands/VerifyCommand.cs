@@ -23,9 +23,10 @@ internal static class VerifyCommand
         var device = new Option<int?>("--device") { Description = "device index within the accelerator family (see `ilgpuvae devices`)" };
         var threads = new Option<int?>("--threads") { Description = "threads of the CPU reference (results do not depend on it)" };
         var skipTraining = new Option<bool>("--skip-training") { Description = "check the kernels only, not the two short training runs" };
+        var json = JsonOutput.CreateOption();
         var command = new Command("verify", "Check bit for bit that an accelerator computes exactly what the CPU computes: every kernel on random and edge-case inputs, and whole training steps.")
         {
-            accelerator, device, threads, skipTraining,
+            accelerator, device, threads, skipTraining, json,
         };
         command.SetAction(parse =>
         {
@@ -36,12 +37,23 @@ internal static class VerifyCommand
             console.Log($"checking {target.Name} against {reference.Name}");
 
             var output = console.Out;
-            output.WriteLine($"{"check",-34} {"elements",10}  result");
+            bool asJson = parse.GetValue(json);
+            if (!asJson) output.WriteLine($"{"check",-34} {"elements",10}  result");
             var verifier = new Verifier(reference, target);
-            var report = verifier.Run(!parse.GetValue(skipTraining),
-                r => output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{r.Name,-34} {r.ElementsCompared,10}  {r.Summary}")));
+            var report = verifier.Run(!parse.GetValue(skipTraining), r =>
+            {
+                if (!asJson) output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{r.Name,-34} {r.ElementsCompared,10}  {r.Summary}"));
+            });
 
             var bad = report.Results.Where(r => !r.Identical).ToList();
+            if (asJson)
+            {
+                JsonOutput.Write(console, new
+                {
+                    report.Reference, report.Target, Identical = bad.Count == 0, report.ElementsCompared, Checks = report.Results,
+                });
+                return bad.Count == 0 ? ExitCodes.Success : ExitCodes.VerifyMismatch;
+            }
             if (bad.Count == 0)
             {
                 output.WriteLine(string.Create(CultureInfo.InvariantCulture,

@@ -7,7 +7,7 @@ namespace IlgpuVae.Engine.Accelerators.Cpu;
 /// The CPU accelerator: managed C# kernels with AVX-512 vectors and explicit FMA on a fixed pool of
 /// worker threads. Results do not depend on the thread count.
 /// </summary>
-public sealed class CpuAccelerator : Accelerator
+internal sealed class CpuAccelerator : Accelerator
 {
     private readonly CpuWorkerPool _pool;
     private readonly CpuKernels _kernels;
@@ -35,10 +35,10 @@ public sealed class CpuAccelerator : Accelerator
         Vector512.IsHardwareAccelerated ? "AVX-512" : Vector256.IsHardwareAccelerated ? "AVX2 (512-bit vectors emulated)" : "scalar (vectors emulated)";
 
     /// <inheritdoc />
-    public override IKernels Kernels => _kernels;
+    internal override IKernels Kernels => _kernels;
 
     /// <inheritdoc />
-    public override DeviceBuffer<T> Allocate<T>(long length) => new CpuBuffer<T>(this, length);
+    internal override DeviceBuffer<T> Allocate<T>(long length) => new CpuBuffer<T>(this, length);
 
     /// <inheritdoc />
     public override void Synchronize() { }

@@ -7,7 +7,7 @@ namespace IlgpuVae.Engine.Accelerators.Cuda;
 /// NVRTC in exact mode). Work goes through one stream of the device's primary context, in order; the
 /// compiled module is shared by every accelerator on the device (see <see cref="CudaProgram"/>).
 /// </summary>
-public sealed unsafe class CudaAccelerator : Accelerator
+internal sealed unsafe class CudaAccelerator : Accelerator
 {
     private readonly CudaKernels _kernels;
     private nint _stream;
@@ -51,10 +51,10 @@ public sealed unsafe class CudaAccelerator : Accelerator
     public override string Name => $"CUDA {Device.Index}: {Device.Name} (compute capability {ComputeCapability}, {Device.Target?.Name})";
 
     /// <inheritdoc />
-    public override IKernels Kernels => _kernels;
+    internal override IKernels Kernels => _kernels;
 
     /// <inheritdoc />
-    public override DeviceBuffer<T> Allocate<T>(long length) => new CudaBuffer<T>(this, length);
+    internal override DeviceBuffer<T> Allocate<T>(long length) => new CudaBuffer<T>(this, length);
 
     /// <inheritdoc />
     public override void Synchronize()

@@ -6,7 +6,7 @@ namespace IlgpuVae.Engine.Accelerators.Cuda;
 /// accelerators on them. Found by <see cref="AcceleratorFactory"/> through its type name. Discovery
 /// runs once per process.
 /// </summary>
-public sealed class CudaAcceleratorProvider : IAcceleratorProvider
+internal sealed class CudaAcceleratorProvider : IAcceleratorProvider
 {
     private static readonly Lazy<(IReadOnlyList<CudaDevice> Devices, string? Reason)> Discovery =
         new(DiscoverSafely, LazyThreadSafetyMode.ExecutionAndPublication);

@@ -27,7 +27,7 @@ public sealed class CudaException : Exception
     public string CodeName { get; }
 
     /// <summary>Throws when the driver call <paramref name="call"/> returned anything but CUDA_SUCCESS.</summary>
-    public static void Check(int code, string call)
+    internal static void Check(int code, string call)
     {
         if (code == CudaNative.Success) return;
         if (code == CudaNative.ErrorOutOfMemory)
@@ -36,24 +36,24 @@ public sealed class CudaException : Exception
     }
 
     /// <summary>Throws when the NVRTC call <paramref name="call"/> returned anything but NVRTC_SUCCESS.</summary>
-    public static void CheckNvrtc(int code, string call)
+    internal static void CheckNvrtc(int code, string call)
     {
         if (code != NvrtcNative.Success) throw Nvrtc(call, code);
     }
 
     /// <summary>The exception for a failed driver call.</summary>
-    public static CudaException Driver(string call, int code) =>
+    internal static CudaException Driver(string call, int code) =>
         new(call, code, DriverName(code), $"{call} failed: {Describe(code)}");
 
     /// <summary>The exception for a failed NVRTC call.</summary>
-    public static CudaException Nvrtc(string call, int code)
+    internal static CudaException Nvrtc(string call, int code)
     {
         string name = NvrtcName(code);
         return new CudaException(call, code, name, $"{call} failed: {name} ({code})");
     }
 
     /// <summary>"NAME (code): description", from the driver when it is loaded, else from the table of common codes.</summary>
-    public static string Describe(int code)
+    internal static string Describe(int code)
     {
         string name = DriverName(code);
         string? text = DriverString(code);
@@ -61,7 +61,7 @@ public sealed class CudaException : Exception
     }
 
     /// <summary>The symbolic name of a <c>CUresult</c> (cuGetErrorName, or the fallback table when the driver is absent).</summary>
-    public static unsafe string DriverName(int code)
+    internal static unsafe string DriverName(int code)
     {
         if (CudaNative.LoadError is null)
         {

@@ -10,7 +10,7 @@ namespace IlgpuVae.Engine.Accelerators.Device;
 /// the portable kernel in src/Kernels/Device; a backend supplies only <see cref="Launch"/>. The
 /// argument lists here are the one place that must match the kernels' parameter lists.
 /// </summary>
-public abstract class DeviceKernels : IKernels
+internal abstract class DeviceKernels : IKernels
 {
     /// <summary>Creates the kernels of <paramref name="owner"/>; views passed in must belong to it.</summary>
     protected DeviceKernels(Accelerator owner)

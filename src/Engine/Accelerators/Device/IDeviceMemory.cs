@@ -5,7 +5,7 @@ namespace IlgpuVae.Engine.Accelerators.Device;
 /// OpenCL <c>cl_mem</c>, a CUDA device pointer). Implemented by every device backend's
 /// <see cref="DeviceBuffer{T}"/>.
 /// </summary>
-public interface IDeviceMemory
+internal interface IDeviceMemory
 {
     /// <summary>The backend's handle of the whole allocation (offsets travel separately, see <see cref="KernelArg"/>).</summary>
     nint Handle { get; }

@@ -3,7 +3,7 @@ using System.Runtime.InteropServices;
 namespace IlgpuVae.Engine.Accelerators.Device;
 
 /// <summary>What a <see cref="KernelArg"/> holds.</summary>
-public enum KernelArgKind
+internal enum KernelArgKind
 {
     /// <summary>A device buffer and an element offset into it.</summary>
     Buffer,
@@ -22,7 +22,7 @@ public enum KernelArgKind
 /// must be aligned to the device's base alignment, which an arbitrary view is not.
 /// </summary>
 [StructLayout(LayoutKind.Auto)]
-public readonly struct KernelArg
+internal readonly struct KernelArg
 {
     private KernelArg(KernelArgKind kind, IDeviceMemory? memory, int offset, uint bits)
     {

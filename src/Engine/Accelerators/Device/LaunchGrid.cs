@@ -6,7 +6,7 @@ namespace IlgpuVae.Engine.Accelerators.Device;
 /// </summary>
 /// <param name="X">Extent along x (the fastest-varying thread index).</param>
 /// <param name="Y">Extent along y.</param>
-public readonly record struct LaunchGrid(int X, int Y = 1)
+internal readonly record struct LaunchGrid(int X, int Y = 1)
 {
     /// <summary>X·Y.</summary>
     public long Count => (long)X * Y;

@@ -7,7 +7,7 @@ namespace IlgpuVae.Engine.Accelerators.OpenCl;
 /// in exact mode). Work goes through one in-order command queue; the program is built once per
 /// process per device and shared (see <see cref="OpenClProgram"/>).
 /// </summary>
-public sealed unsafe class OpenClAccelerator : Accelerator
+internal sealed unsafe class OpenClAccelerator : Accelerator
 {
     private readonly OpenClKernels _kernels;
     private nint _queue;
@@ -50,10 +50,10 @@ public sealed unsafe class OpenClAccelerator : Accelerator
     public override string Name => $"OpenCL {Device.Index}: {Device.Name} ({Device.PlatformName}, {Device.Type})";
 
     /// <inheritdoc />
-    public override IKernels Kernels => _kernels;
+    internal override IKernels Kernels => _kernels;
 
     /// <inheritdoc />
-    public override DeviceBuffer<T> Allocate<T>(long length) => new OpenClBuffer<T>(this, length);
+    internal override DeviceBuffer<T> Allocate<T>(long length) => new OpenClBuffer<T>(this, length);
 
     /// <inheritdoc />
     public override void Synchronize() => OpenClException.Check(clFinish(Queue), "clFinish");

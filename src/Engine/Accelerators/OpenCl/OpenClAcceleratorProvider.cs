@@ -5,7 +5,7 @@ namespace IlgpuVae.Engine.Accelerators.OpenCl;
 /// cannot use) and creates accelerators on them. Found by <see cref="AcceleratorFactory"/> through its
 /// type name. Discovery runs once per process.
 /// </summary>
-public sealed class OpenClAcceleratorProvider : IAcceleratorProvider
+internal sealed class OpenClAcceleratorProvider : IAcceleratorProvider
 {
     private static readonly Lazy<(IReadOnlyList<OpenClDevice> Devices, string? Reason)> Discovery =
         new(DiscoverSafely, LazyThreadSafetyMode.ExecutionAndPublication);

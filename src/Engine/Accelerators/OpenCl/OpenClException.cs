@@ -8,7 +8,7 @@ namespace IlgpuVae.Engine.Accelerators.OpenCl;
 public sealed class OpenClException : Exception
 {
     /// <summary>Creates the exception for <paramref name="call"/> failing with <paramref name="code"/>.</summary>
-    public OpenClException(string call, int code) : base($"{call} failed: {Describe(code)}")
+    internal OpenClException(string call, int code) : base($"{call} failed: {Describe(code)}")
     {
         Call = call;
         Code = code;
@@ -25,7 +25,7 @@ public sealed class OpenClException : Exception
     /// for the codes that mean the device ran out of memory or resources (the user can act on those:
     /// a smaller batch or model, another device), an <see cref="OpenClException"/> for everything else.
     /// </summary>
-    public static void Check(int code, string call)
+    internal static void Check(int code, string call)
     {
         if (code == OpenClNative.Success) return;
         if (IsOutOfMemory(code))
@@ -34,13 +34,13 @@ public sealed class OpenClException : Exception
     }
 
     /// <summary>Whether <paramref name="code"/> reports exhausted device or host memory.</summary>
-    public static bool IsOutOfMemory(int code) => code is -4 or -5 or -6;
+    internal static bool IsOutOfMemory(int code) => code is -4 or -5 or -6;
 
     /// <summary>"CL_NAME (code)".</summary>
-    public static string Describe(int code) => $"{Name(code)} ({code})";
+    internal static string Describe(int code) => $"{Name(code)} ({code})";
 
     /// <summary>The symbolic name of an OpenCL error code, as in cl.h.</summary>
-    public static string Name(int code) => code switch
+    internal static string Name(int code) => code switch
     {
         0 => "CL_SUCCESS",
         -1 => "CL_DEVICE_NOT_FOUND",
