@@ -112,13 +112,16 @@ public static class CheckpointFile
     /// <summary>The name prefix of <paramref name="path"/>'s temporary files (".model.ckpt."), for clean-up after a crash.</summary>
     internal static string TemporaryPrefix(string path) => $".{Path.GetFileName(path)}.";
 
-    /// <summary>Reads and verifies a checkpoint.</summary>
+    /// <summary>Reads and verifies a checkpoint file.</summary>
     /// <exception cref="CheckpointFormatException">The file is missing, unreadable, corrupted, truncated, of another version, or holds an impossible configuration.</exception>
     public static TrainingState Load(string path)
     {
+        if (Directory.Exists(path)) throw new CheckpointFormatException($"{path}: is a folder, not a checkpoint file");
+        if (!File.Exists(path)) throw new CheckpointFormatException($"{path}: no such checkpoint file");
         try
         {
-            return LoadCore(path);
+            using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
+            return Load(file, path);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -126,16 +129,31 @@ public static class CheckpointFile
         }
     }
 
-    private static TrainingState LoadCore(string path)
+    /// <summary>Reads and verifies a checkpoint from a seekable stream (from position 0 to its end).</summary>
+    /// <param name="stream">The checkpoint's bytes; readable and seekable.</param>
+    /// <param name="name">What to call it in error messages, usually its path.</param>
+    /// <exception cref="CheckpointFormatException">The data is corrupted, truncated, of another version, or holds an impossible configuration.</exception>
+    public static TrainingState Load(Stream stream, string name)
     {
-        string name = path;
-        if (Directory.Exists(path)) throw new CheckpointFormatException($"{name}: is a folder, not a checkpoint file");
-        if (!File.Exists(path)) throw new CheckpointFormatException($"{name}: no such checkpoint file");
-        using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
+        if (!stream.CanRead || !stream.CanSeek) throw new ArgumentException("the stream must be readable and seekable", nameof(stream));
+        try
+        {
+            return LoadCore(stream, name);
+        }
+        catch (EndOfStreamException)
+        {
+            // Only when the data shrinks while it is read: the length was checked first.
+            throw new CheckpointFormatException($"{name}: the checkpoint ended early while it was read");
+        }
+    }
+
+    private static TrainingState LoadCore(Stream file, string name)
+    {
         long length = file.Length;
         if (length < PrefixLength + HashLength)
             throw new CheckpointFormatException($"{name}: {length} bytes is too short to be a checkpoint");
 
+        file.Position = 0;
         Span<byte> prefix = stackalloc byte[PrefixLength];
         file.ReadExactly(prefix);
         if (!prefix[..Magic.Length].SequenceEqual(Magic)) throw new CheckpointFormatException($"{name}: not an IlgpuVae checkpoint (wrong magic)");
@@ -171,7 +189,7 @@ public static class CheckpointFile
         };
     }
 
-    private static void VerifyChecksum(FileStream file, long length, string name)
+    private static void VerifyChecksum(Stream file, long length, string name)
     {
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         file.Position = 0;
@@ -255,7 +273,7 @@ public static class CheckpointFile
         for (int i = 0; i < bytes.Length; i += Chunk) write(bytes.Slice(i, Math.Min(Chunk, bytes.Length - i)));
     }
 
-    private static float[] ReadFloats(FileStream file, long count)
+    private static float[] ReadFloats(Stream file, long count)
     {
         var values = new float[count];
         file.ReadExactly(MemoryMarshal.AsBytes(values.AsSpan()));
