@@ -198,9 +198,9 @@ public sealed class Trainer : IDisposable
     }
 
     /// <summary>
-    /// Closes an epoch whose steps are all done: the mean of its minibatch ELBOs (a non-finite one raises
-    /// <see cref="TrainingDivergedException"/>), the epoch counter, and the test ELBO when
-    /// <paramref name="evaluateTest"/> is set.
+    /// Closes an epoch whose steps are all done: the mean of its minibatch ELBOs, the epoch counter, and
+    /// the test ELBO when <paramref name="evaluateTest"/> is set. A non-finite train or test ELBO raises
+    /// <see cref="TrainingDivergedException"/>.
     /// </summary>
     public EpochMetrics FinishEpoch(bool evaluateTest = true)
     {
@@ -217,6 +217,10 @@ public sealed class Trainer : IDisposable
         double? testElbo = null;
         var evalClock = Stopwatch.StartNew();
         if (evaluateTest && _testCount > 0) testElbo = EvaluateTestElbo();
+        // A model whose training loss is still finite can already overflow on other data; a NaN or
+        // infinite test ELBO is a diverged model all the same, and is not worth a checkpoint.
+        if (testElbo is double t && !double.IsFinite(t))
+            throw new TrainingDivergedException($"step {Step} (end of epoch {Epoch}): non-finite test ELBO ({t}); the model overflows on the test set; try a smaller --lr", Step);
         return new EpochMetrics(Epoch, Step, Step * Training.BatchSize, trainElbo, testElbo, seconds, evalClock.Elapsed.TotalSeconds, _accelerator.Name);
     }
 
@@ -243,6 +247,27 @@ public sealed class Trainer : IDisposable
         Beta1Power = _optimizer.Beta1Power,
         Beta2Power = _optimizer.Beta2Power,
     };
+
+    /// <summary>
+    /// Checks the last step on the host — its minibatch ELBO, every gradient, every parameter and the
+    /// optimizer state, in the order the step produced them — and describes the first non-finite value
+    /// ("step 1234: non-finite gradient in decoder.output.weight[3, 17] = NaN"), or returns null.
+    /// Downloads everything: meant for locating a divergence (<see cref="DivergenceDiagnosis"/>), not
+    /// for every step of a healthy run.
+    /// </summary>
+    public string? FindNonFiniteInLastStep()
+    {
+        if (StepInEpoch == 0) throw new InvalidOperationException("no step of the current epoch has run yet");
+        var elbo = new float[1];
+        _stepElbo.Download(elbo, StepInEpoch - 1);
+        string loss = float.IsFinite(elbo[0]) ? "" : $" (minibatch ELBO {NonFiniteScan.Format(elbo[0])})";
+        string? found = NonFiniteScan.Locate(Layout, _gradients.ToArray(), "gradient")
+            ?? NonFiniteScan.Locate(Layout, _parameters.ToArray(), "parameter")
+            ?? NonFiniteScan.Locate(Layout, _optimizer.State0.ToArray(), "optimizer state")
+            ?? (_optimizer.State1 is { } s1 ? NonFiniteScan.Locate(Layout, s1.ToArray(), "second optimizer state") : null);
+        if (found is not null) return $"step {Step}: non-finite {found}{loss}";
+        return loss.Length > 0 ? $"step {Step}: non-finite loss{loss}" : null;
+    }
 
     /// <summary>The current parameters (reads the accelerator's buffer).</summary>
     public float[] DownloadParameters() => _parameters.ToArray();
@@ -283,7 +308,7 @@ public sealed class Trainer : IDisposable
         }.Where(f => f is not null);
         string tensors = string.Join("; ", found.Select(f => "non-finite " + f));
         return new TrainingDivergedException(
-            $"step {badStep} (epoch {Epoch + 1}): {loss}{(tensors.Length > 0 ? "; " + tensors : "")}; training stopped, try a smaller --lr",
+            $"step {badStep} (epoch {Epoch + 1}): {loss}{(tensors.Length > 0 ? "; " + tensors : "")}; try a smaller --lr",
             badStep);
     }
 
