@@ -42,7 +42,7 @@ internal sealed class TrainLoop
     public int Run(Accelerator accelerator, ModelConfig model, TrainingConfig training, Dataset data, TrainingState? state,
         CancellationToken stop)
     {
-        var trainer = new Trainer(accelerator, model, training, data, state);
+        Trainer? trainer = new Trainer(accelerator, model, training, data, state);
         _lastSaved = state?.Step ?? -1;
         int rollbacks = 0;
         try
@@ -54,32 +54,61 @@ internal sealed class TrainLoop
                 {
                     return RunEpochs(trainer, training, stop);
                 }
-                catch (TrainingDivergedException e) when (RollBack && rollbacks < MaxRollbacks)
+                catch (TrainingDivergedException e)
                 {
-                    rollbacks++;
-                    _console.Log(e.Message);
-                    float lr = trainer.Training.EffectiveLearningRate / 2;
-                    training = training with { LearningRate = lr };
-                    TrainingState? good = null;
-                    string from = "the initial parameters";
-                    if (_lastSaved >= 0)
-                    {
-                        var (loaded, file) = _folder.LoadNewestCheckpoint(_console.Log);
-                        (good, from) = (loaded, $"{Path.GetFileName(file)} (step {loaded.Step})");
-                    }
+                    // The failed trainer goes first: the replay and a rolled-back trainer need its memory.
+                    float lr = trainer.Training.EffectiveLearningRate;
                     trainer.Dispose();
+                    trainer = null;
+                    var (good, from) = LastGood();
+                    string where = Locate(e, accelerator, model, training, data, good, from);
+                    if (!RollBack || rollbacks == MaxRollbacks)
+                    {
+                        string advice = RollBack ? $"gave up after {MaxRollbacks} rollbacks" : "try a smaller --lr or --on-divergence rollback";
+                        throw new TrainingDivergedException($"{where}; training stopped, {(good is null ? "no checkpoint was written" : $"{from} is kept")}; {advice}", e.Step);
+                    }
+                    rollbacks++;
+                    _console.Log(where);
+                    training = training with { LearningRate = lr / 2 };
                     trainer = new Trainer(accelerator, model, training, data, good);
                     _lastSaved = good?.Step ?? -1;
                     _folder.TrimMetrics(trainer.Epoch);
                     _console.Log(string.Create(CultureInfo.InvariantCulture,
-                        $"rolled back to {from} with the learning rate halved to {lr} (rollback {rollbacks} of {MaxRollbacks})"));
+                        $"rolled back to {from} with the learning rate halved to {lr / 2} (rollback {rollbacks} of {MaxRollbacks})"));
                     OnConfiguration?.Invoke(training, trainer);
                 }
             }
         }
         finally
         {
-            trainer.Dispose();
+            trainer?.Dispose();
+        }
+    }
+
+    /// <summary>The newest valid checkpoint of this run, or null (then training restarts from its initial parameters).</summary>
+    private (TrainingState? State, string Name) LastGood()
+    {
+        if (_lastSaved < 0) return (null, "the initial parameters");
+        var (state, file) = _folder.LoadNewestCheckpoint(_console.Log);
+        return (state, $"{Path.GetFileName(file)} (step {state.Step})");
+    }
+
+    /// <summary>
+    /// Replays the steps since the last good state, checking every value after each, to name the step
+    /// and tensor that went non-finite first (the error found while training may have come many steps later).
+    /// </summary>
+    private string Locate(TrainingDivergedException e, Accelerator accelerator, ModelConfig model, TrainingConfig training,
+        Dataset data, TrainingState? good, string from)
+    {
+        _console.Log($"{e.Message}");
+        _console.Log($"locating the first non-finite value: replaying steps {(good?.Step ?? 0) + 1}–{e.Step} from {from}");
+        try
+        {
+            return DivergenceDiagnosis.Locate(accelerator, model, training, data, good, e.Step) ?? e.Message;
+        }
+        catch (TrainingDivergedException)
+        {
+            return e.Message;
         }
     }
 
