@@ -1,5 +1,6 @@
 using System.Globalization;
 using IlgpuVae.Engine.Accelerators;
+using IlgpuVae.Engine.Checkpoints;
 using IlgpuVae.Engine.Data;
 using IlgpuVae.Engine.Model;
 using IlgpuVae.Engine.Training;
@@ -10,7 +11,8 @@ namespace IlgpuVae.Runner;
 /// What `ilgpuvae train` does once everything is set up: runs epochs, appends each epoch's metrics,
 /// and saves checkpoints at each epoch end and every <see cref="CheckpointEvery"/> steps; stops cleanly
 /// on a signal (checkpoint, exit code 130); and on divergence either stops (exit code 3, the last good
-/// checkpoint untouched) or rolls back to the last good checkpoint with half the learning rate.
+/// checkpoint untouched) or rolls back to the last good checkpoint with half the learning rate (to an older
+/// one each time the run diverges again before it has written a new checkpoint).
 /// </summary>
 internal sealed class TrainLoop
 {
@@ -21,6 +23,9 @@ internal sealed class TrainLoop
     private readonly RunFolder _folder;
     private readonly ProgressDisplay _display;
     private long _lastSaved = -1;
+    // Divergences since the last checkpoint was written: a run that diverges again from the checkpoint it
+    // was rolled back to goes one checkpoint further back (that one may be finite yet already exploding).
+    private int _failuresSinceSave;
 
     public TrainLoop(CliConsole console, RunFolder folder)
     {
@@ -60,7 +65,8 @@ internal sealed class TrainLoop
                     float lr = trainer.Training.EffectiveLearningRate;
                     trainer.Dispose();
                     trainer = null;
-                    var (good, from) = LastGood();
+                    _failuresSinceSave++;
+                    var (good, from) = LastGood(RollBack ? _failuresSinceSave - 1 : 0);
                     string where = Locate(e, accelerator, model, training, data, good, from);
                     if (!RollBack || rollbacks == MaxRollbacks)
                     {
@@ -85,12 +91,34 @@ internal sealed class TrainLoop
         }
     }
 
-    /// <summary>The newest valid checkpoint of this run, or null (then training restarts from its initial parameters).</summary>
-    private (TrainingState? State, string Name) LastGood()
+    /// <summary>
+    /// The newest valid checkpoint of this run after skipping <paramref name="older"/> valid ones (the
+    /// oldest one when there are fewer), or null when the run has none (then training restarts from its
+    /// initial parameters).
+    /// </summary>
+    private (TrainingState? State, string Name) LastGood(int older)
     {
         if (_lastSaved < 0) return (null, "the initial parameters");
-        var (state, file) = _folder.LoadNewestCheckpoint(_console.Log);
-        return (state, $"{Path.GetFileName(file)} (step {state.Step})");
+        if (older == 0)
+        {
+            var (state, file) = _folder.LoadNewestCheckpoint(_console.Log);
+            return (state, $"{Path.GetFileName(file)} (step {state.Step})");
+        }
+        (TrainingState State, string File)? found = null;
+        foreach (string file in CheckpointRotation.Files(_folder.CheckpointPath))
+        {
+            try
+            {
+                found = (CheckpointFile.Load(file), file);
+                if (older-- == 0) break;
+            }
+            catch (CheckpointFormatException e)
+            {
+                _console.Log($"skipping an unusable checkpoint: {e.Message}");
+            }
+        }
+        if (found is not { } f) return LastGood(0);
+        return (f.State, $"{Path.GetFileName(f.File)} (step {f.State.Step})");
     }
 
     /// <summary>
@@ -159,5 +187,6 @@ internal sealed class TrainLoop
         // replaces a good checkpoint (the divergence error then names the step and the tensor).
         _folder.SaveCheckpoint(trainer.CaptureState());
         _lastSaved = trainer.Step;
+        _failuresSinceSave = 0;
     }
 }
