@@ -144,6 +144,7 @@ internal sealed class TrainLoop
     {
         for (int epoch = trainer.Epoch + 1; epoch <= training.Epochs; epoch = trainer.Epoch + 1)
         {
+            long firstStep = trainer.Step;
             var metrics = _display.RunEpoch(epoch, training.Epochs, trainer.StepsPerEpoch, report => RunEpoch(trainer, report, stop));
             if (metrics is null) return Interrupted(trainer);
             // Metrics first, then the checkpoint: a crash between the two leaves a line that a resume
@@ -152,7 +153,7 @@ internal sealed class TrainLoop
             Save(trainer);
             _console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"epoch {metrics.Epoch}/{training.Epochs}  train ELBO {metrics.TrainElbo:F3}  test ELBO {metrics.TestElbo:F3}  " +
-                $"{metrics.Seconds:F2} s ({trainer.StepsPerEpoch * (double)training.BatchSize / metrics.Seconds:F0} samples/s)"));
+                $"{metrics.Seconds:F2} s ({(metrics.Step - firstStep) * (double)training.BatchSize / metrics.Seconds:F0} samples/s)"));
             if (stop.IsCancellationRequested && trainer.Epoch < training.Epochs) return Interrupted(trainer);
         }
         _console.Log($"saved {_folder.CheckpointPath} (epoch {trainer.Epoch}, step {trainer.Step})");
