@@ -142,6 +142,11 @@ internal sealed class TrainLoop
 
     private int RunEpochs(Trainer trainer, TrainingConfig training, CancellationToken stop)
     {
+        if (trainer.Epoch >= training.Epochs)
+        {
+            _console.Log($"the run is at epoch {trainer.Epoch} of {training.Epochs} already; give a larger --epochs to train further");
+            return ExitCodes.Success;
+        }
         for (int epoch = trainer.Epoch + 1; epoch <= training.Epochs; epoch = trainer.Epoch + 1)
         {
             long firstStep = trainer.Step;

@@ -168,6 +168,17 @@ public sealed class ReliabilityCliTests
         AssertOneLine(Train(Path.Combine(_dir, "run"), option, value), ExitCodes.BadInput, fragment);
 
     [Test]
+    public void AFileThatIsNotACheckpointIsBadInput()
+    {
+        string run = Path.Combine(_dir, "run");
+        Assert.That(Train(run, "--epochs", "1").Code, Is.EqualTo(0));
+        AssertOneLine(Cli("eval", "--model", Path.Combine(run, "config.json"), "--data", _data), ExitCodes.BadInput, "not an IlgpuVae checkpoint");
+        var done = Resume(run, "--epochs", "1");
+        Assert.That(done.Code, Is.EqualTo(0), done.Err);
+        Assert.That(done.Err, Does.Contain("at epoch 1 of 1 already"));
+    }
+
+    [Test]
     public void OutAndResumeTogetherAreBadInput()
     {
         string run = Path.Combine(_dir, "run");
