@@ -68,7 +68,7 @@ internal sealed class TrainLoop
                     _failuresSinceSave++;
                     var (good, from) = LastGood(RollBack ? _failuresSinceSave - 1 : 0);
                     string where = Locate(e, accelerator, model, training, data, good, from);
-                    if (!RollBack || rollbacks == MaxRollbacks)
+                    if (!RollBack || rollbacks == MaxRollbacks || stop.IsCancellationRequested)
                     {
                         string advice = RollBack ? $"gave up after {MaxRollbacks} rollbacks" : "try a smaller --lr or --on-divergence rollback";
                         throw new TrainingDivergedException($"{where}; training stopped, {(good is null ? "no checkpoint was written" : $"{from} is kept")}; {advice}", e.Step);
