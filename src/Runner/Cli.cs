@@ -1,6 +1,8 @@
 using System.CommandLine;
 using IlgpuVae.Engine;
 using IlgpuVae.Engine.Accelerators;
+using IlgpuVae.Engine.Accelerators.Cuda;
+using IlgpuVae.Engine.Accelerators.OpenCl;
 using IlgpuVae.Engine.Training;
 using IlgpuVae.Runner.Commands;
 
@@ -66,6 +68,12 @@ public static class Cli
                 return ExitCodes.Diverged;
             case AcceleratorUnavailableException:
                 stderr.WriteLine($"ilgpuvae: {OneLine(e.Message)}");
+                return ExitCodes.AcceleratorFailure;
+            case OpenClException or CudaException:
+                // A failed launch, compile or copy on a device the engine could open: the device or its
+                // driver is at fault, not the input. Every accelerator gives the same bits, so another
+                // one (and --resume from the last checkpoint) is a safe way on.
+                stderr.WriteLine($"ilgpuvae: accelerator failure: {OneLine(e.Message)}; try another --device or --accelerator cpu (same results), and `ilgpuvae devices`");
                 return ExitCodes.AcceleratorFailure;
             case OperationCanceledException:
                 stderr.WriteLine("ilgpuvae: interrupted");

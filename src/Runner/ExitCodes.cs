@@ -9,12 +9,12 @@ public static class ExitCodes
     public const int InternalError = 1;
     /// <summary>Bad input: an unknown option, an impossible value, a missing or malformed file.</summary>
     public const int BadInput = 2;
-    /// <summary>Training diverged: the loss became NaN or infinite (the last good checkpoint is kept).</summary>
+    /// <summary>Training diverged: a NaN or infinity in the loss, a gradient or a parameter; the message names the step and the tensor, and the last good checkpoint is kept.</summary>
     public const int Diverged = 3;
     /// <summary>The requested accelerator is not available or failed (no device, out of memory, a failed compile).</summary>
     public const int AcceleratorFailure = 4;
     /// <summary>`ilgpuvae verify`: the accelerator's results differ from the CPU's (or a check could not run); the table says where.</summary>
     public const int VerifyMismatch = 5;
-    /// <summary>Interrupted by SIGINT/SIGTERM after saving a checkpoint.</summary>
+    /// <summary>Interrupted by SIGINT/SIGTERM: the current step finished and a checkpoint was saved (a second signal exits at once with this code, without saving).</summary>
     public const int Interrupted = 130;
 }

@@ -15,8 +15,8 @@ internal sealed class ProgressDisplay
 
     public ProgressDisplay(CliConsole console) => _console = console;
 
-    /// <summary>Runs one epoch through <paramref name="run"/>, displaying its progress reports.</summary>
-    public EpochMetrics RunEpoch(int epoch, int epochs, int stepsPerEpoch, Func<Action<StepProgress>, EpochMetrics> run)
+    /// <summary>Runs one epoch through <paramref name="run"/>, displaying its progress reports; returns what <paramref name="run"/> returns.</summary>
+    public T RunEpoch<T>(int epoch, int epochs, int stepsPerEpoch, Func<Action<StepProgress>, T> run)
     {
         if (!_console.ShowProgressBar)
         {
@@ -28,7 +28,7 @@ internal sealed class ProgressDisplay
             });
         }
         var ansi = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(_console.Error) });
-        EpochMetrics? result = null;
+        T result = default!;
         ansi.Progress()
             .AutoClear(true)
             .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn(), new SpinnerColumn())
@@ -42,6 +42,6 @@ internal sealed class ProgressDisplay
                 });
                 task.Value = stepsPerEpoch;
             });
-        return result!;
+        return result;
     }
 }

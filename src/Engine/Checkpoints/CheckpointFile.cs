@@ -1,9 +1,10 @@
 using System.Buffers.Binary;
+using System.Runtime.InteropServices;
 using System.Security.Cryptography;
-using System.Text;
 using System.Text.Json;
 using IlgpuVae.Engine.Model;
 using IlgpuVae.Engine.Training;
+using IlgpuVae.Kernels;
 
 namespace IlgpuVae.Engine.Checkpoints;
 
@@ -11,53 +12,55 @@ namespace IlgpuVae.Engine.Checkpoints;
 /// The checkpoint file: a versioned binary format holding a <see cref="TrainingState"/>.
 /// <code>
 /// "IVAECKPT"  8 bytes magic
-/// uint32      format version (1)
-/// int32       header length H, then H bytes of UTF-8 JSON (configs, step, epoch, β powers, array lengths)
-/// float32[]   parameters, optimizer state 0, optimizer state 1 (lengths from the header), little-endian
+/// uint32      format version (2; version 1 files, which lack the last two header fields, are read too)
+/// int32       header length H (at most 1 MiB), then H bytes of UTF-8 JSON: the model and training
+///             configurations, step, epoch, step_in_epoch, the Adam β powers and the array lengths
+/// float32[]   parameters, optimizer state 0, optimizer state 1, then the current epoch's minibatch
+///             ELBO sums (lengths from the header), little-endian: the exact bits of the floats
 /// 32 bytes    SHA-256 of everything before it
 /// </code>
-/// Files are written atomically (temporary file in the same folder, flushed to disk, renamed over the
-/// target), so a crash mid-save leaves the previous file intact. Every read check happens before any
-/// large allocation, and every defect raises <see cref="CheckpointFormatException"/> with one line.
+/// There is no separate random-number state: every draw is keyed by (seed, stream, step) and each
+/// epoch's shuffle by (seed, epoch), so the step and epoch counters are the generators' counters.
+/// <para>
+/// Writing: a temporary file in the same folder, flushed to disk, renamed over the target, then the
+/// folder flushed, so the rename itself survives a power loss; a process killed at any moment leaves
+/// either the old file or the new one, both complete. A state with a NaN or infinity anywhere is
+/// refused (<see cref="TrainingDivergedException"/>), so a good checkpoint is never replaced by a bad one.
+/// </para>
+/// <para>
+/// Reading checks the magic, the version and the checksum over the whole file before it parses
+/// anything, then every header value; no allocation exceeds what the file's length allows. Every
+/// defect raises <see cref="CheckpointFormatException"/> with one line naming the file.
+/// </para>
 /// </summary>
 public static class CheckpointFile
 {
     private static ReadOnlySpan<byte> Magic => "IVAECKPT"u8;
-    /// <summary>The format version this build writes and reads.</summary>
-    public const uint FormatVersion = 1;
+    /// <summary>The format version this build writes.</summary>
+    public const uint FormatVersion = 2;
+    /// <summary>The oldest format version this build reads.</summary>
+    public const uint OldestReadableVersion = 1;
     private const int HashLength = 32;
+    private const int PrefixLength = 16;
     private const int MaxHeaderBytes = 1 << 20;
+    private const int Chunk = 1 << 20;
 
     private sealed record Header(ModelConfig Model, TrainingConfig Training, long Step, int Epoch,
-        float Beta1Power, float Beta2Power, long ParameterCount, long State0Count, long State1Count);
+        float Beta1Power, float Beta2Power, long ParameterCount, long State0Count, long State1Count,
+        int StepInEpoch = 0, long EpochElboCount = 0);
 
-    /// <summary>Writes <paramref name="state"/> to <paramref name="path"/> atomically.</summary>
+    /// <summary>
+    /// Writes <paramref name="state"/> to <paramref name="path"/> atomically and durably, replacing any
+    /// file there. Throws <see cref="TrainingDivergedException"/>, writing nothing, when the state holds
+    /// a non-finite value.
+    /// </summary>
     public static void Save(string path, TrainingState state)
     {
-        var header = new Header(state.Model, state.Training, state.Step, state.Epoch, state.Beta1Power, state.Beta2Power,
-            state.Parameters.Length, state.OptimizerState0.Length, state.OptimizerState1?.Length ?? 0);
-        byte[] json = JsonSerializer.SerializeToUtf8Bytes(header, EngineJson.Compact);
-        string directory = Path.GetDirectoryName(Path.GetFullPath(path))!;
-        Directory.CreateDirectory(directory);
-        string temp = Path.Combine(directory, $".{Path.GetFileName(path)}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
+        string temp = WriteTemporary(path, state);
         try
         {
-            using (var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
-            using (var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256))
-            {
-                void Write(ReadOnlySpan<byte> bytes) { file.Write(bytes); hash.AppendData(bytes); }
-                Span<byte> word = stackalloc byte[4];
-                Write(Magic);
-                BinaryPrimitives.WriteUInt32LittleEndian(word, FormatVersion); Write(word);
-                BinaryPrimitives.WriteInt32LittleEndian(word, json.Length); Write(word);
-                Write(json);
-                WriteFloats(state.Parameters, Write);
-                WriteFloats(state.OptimizerState0, Write);
-                if (state.OptimizerState1 is not null) WriteFloats(state.OptimizerState1, Write);
-                file.Write(hash.GetHashAndReset());
-                file.Flush(flushToDisk: true);
-            }
             File.Move(temp, path, overwrite: true);
+            DurableFile.SyncDirectory(DirectoryOf(path));
         }
         finally
         {
@@ -65,81 +68,221 @@ public static class CheckpointFile
         }
     }
 
-    /// <summary>Reads and verifies a checkpoint.</summary>
-    public static TrainingState Load(string path)
+    /// <summary>
+    /// Writes <paramref name="state"/> to a new temporary file next to <paramref name="path"/>, flushed
+    /// to disk, and returns its name (hidden, ending in .tmp); the caller renames or deletes it.
+    /// </summary>
+    internal static string WriteTemporary(string path, TrainingState state)
     {
-        if (!File.Exists(path)) throw new CheckpointFormatException($"{path}: no such checkpoint file");
-        using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
-        long length = file.Length;
-        string name = path;
-        if (length < Magic.Length + 8 + HashLength) throw new CheckpointFormatException($"{name}: {length} bytes is too short to be a checkpoint");
-        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        byte[] Read(int count)
-        {
-            var buffer = new byte[count];
-            file.ReadExactly(buffer);
-            hash.AppendData(buffer);
-            return buffer;
-        }
-        if (!Read(Magic.Length).AsSpan().SequenceEqual(Magic)) throw new CheckpointFormatException($"{name}: not an IlgpuVae checkpoint (wrong magic)");
-        uint version = BinaryPrimitives.ReadUInt32LittleEndian(Read(4));
-        if (version != FormatVersion) throw new CheckpointFormatException($"{name}: checkpoint format version {version}, this build reads version {FormatVersion}");
-        int headerLength = BinaryPrimitives.ReadInt32LittleEndian(Read(4));
-        if (headerLength <= 0 || headerLength > MaxHeaderBytes || headerLength > length - file.Position - HashLength)
-            throw new CheckpointFormatException($"{name}: corrupt checkpoint (header length {headerLength})");
-        Header header;
+        CheckConsistent(state);
+        if (NonFiniteScan.Describe(state) is { } problem)
+            throw new TrainingDivergedException($"{problem}; {Path.GetFileName(path)} was not written, the previous checkpoint is kept", state.Step);
+        var header = new Header(state.Model, state.Training, state.Step, state.Epoch, state.Beta1Power, state.Beta2Power,
+            state.Parameters.Length, state.OptimizerState0.Length, state.OptimizerState1?.Length ?? 0,
+            state.StepInEpoch, state.EpochStepElbos.Length);
+        byte[] json = JsonSerializer.SerializeToUtf8Bytes(header, EngineJson.Compact);
+        string directory = DirectoryOf(path);
+        Directory.CreateDirectory(directory);
+        string temp = Path.Combine(directory, $"{TemporaryPrefix(path)}{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
         try
         {
-            header = JsonSerializer.Deserialize<Header>(Read(headerLength), EngineJson.Compact)
-                ?? throw new CheckpointFormatException($"{name}: corrupt checkpoint (empty header)");
+            using var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16);
+            using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+            void Write(ReadOnlySpan<byte> bytes) { file.Write(bytes); hash.AppendData(bytes); }
+            Span<byte> word = stackalloc byte[4];
+            Write(Magic);
+            BinaryPrimitives.WriteUInt32LittleEndian(word, FormatVersion); Write(word);
+            BinaryPrimitives.WriteInt32LittleEndian(word, json.Length); Write(word);
+            Write(json);
+            WriteFloats(state.Parameters, Write);
+            WriteFloats(state.OptimizerState0, Write);
+            if (state.OptimizerState1 is not null) WriteFloats(state.OptimizerState1, Write);
+            WriteFloats(state.EpochStepElbos, Write);
+            file.Write(hash.GetHashAndReset());
+            file.Flush(flushToDisk: true);
         }
-        catch (JsonException e)
+        catch
         {
-            throw new CheckpointFormatException($"{name}: corrupt checkpoint header ({FirstLine(e.Message)})");
+            File.Delete(temp);
+            throw;
         }
-        if (header.Model is null || header.Training is null) throw new CheckpointFormatException($"{name}: corrupt checkpoint header (configuration missing)");
-        long floats = header.ParameterCount + header.State0Count + header.State1Count;
-        if (header.ParameterCount < 0 || header.State0Count < 0 || header.State1Count < 0
-            || floats * 4 != length - file.Position - HashLength)
-            throw new CheckpointFormatException($"{name}: corrupt or truncated checkpoint (the header promises {floats} values, the file holds {(length - file.Position - HashLength) / 4.0})");
-        try { header.Model.Validate(); header.Training.Validate(); }
-        catch (InputException e) { throw new CheckpointFormatException($"{name}: invalid configuration in checkpoint ({e.Message})"); }
-        float[] parameters = ReadFloats(header.ParameterCount, Read);
-        float[] state0 = ReadFloats(header.State0Count, Read);
-        float[]? state1 = header.State1Count > 0 ? ReadFloats(header.State1Count, Read) : null;
-        var stored = new byte[HashLength];
-        file.ReadExactly(stored);
-        if (!hash.GetHashAndReset().AsSpan().SequenceEqual(stored)) throw new CheckpointFormatException($"{name}: checkpoint checksum mismatch (the file is corrupted)");
-        if (parameters.Length != new ParameterLayout(header.Model).Count)
-            throw new CheckpointFormatException($"{name}: the checkpoint holds {parameters.Length} parameters, its model needs {new ParameterLayout(header.Model).Count}");
+        return temp;
+    }
+
+    /// <summary>The name prefix of <paramref name="path"/>'s temporary files (".model.ckpt."), for clean-up after a crash.</summary>
+    internal static string TemporaryPrefix(string path) => $".{Path.GetFileName(path)}.";
+
+    /// <summary>Reads and verifies a checkpoint file.</summary>
+    /// <exception cref="CheckpointFormatException">The file is missing, unreadable, corrupted, truncated, of another version, or holds an impossible configuration.</exception>
+    public static TrainingState Load(string path)
+    {
+        if (Directory.Exists(path)) throw new CheckpointFormatException($"{path}: is a folder, not a checkpoint file");
+        if (!File.Exists(path)) throw new CheckpointFormatException($"{path}: no such checkpoint file");
+        try
+        {
+            using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
+            return Load(file, path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new CheckpointFormatException($"{path}: cannot read the checkpoint ({FirstLine(e.Message)})");
+        }
+    }
+
+    /// <summary>Reads and verifies a checkpoint from a seekable stream (from position 0 to its end).</summary>
+    /// <param name="stream">The checkpoint's bytes; readable and seekable.</param>
+    /// <param name="name">What to call it in error messages, usually its path.</param>
+    /// <exception cref="CheckpointFormatException">The data is corrupted, truncated, of another version, or holds an impossible configuration.</exception>
+    public static TrainingState Load(Stream stream, string name)
+    {
+        if (!stream.CanRead || !stream.CanSeek) throw new ArgumentException("the stream must be readable and seekable", nameof(stream));
+        try
+        {
+            return LoadCore(stream, name);
+        }
+        catch (EndOfStreamException)
+        {
+            // Only when the data shrinks while it is read: the length was checked first.
+            throw new CheckpointFormatException($"{name}: the checkpoint ended early while it was read");
+        }
+    }
+
+    private static TrainingState LoadCore(Stream file, string name)
+    {
+        long length = file.Length;
+        if (length < PrefixLength + HashLength)
+            throw new CheckpointFormatException($"{name}: {length} bytes is too short to be a checkpoint");
+
+        file.Position = 0;
+        Span<byte> prefix = stackalloc byte[PrefixLength];
+        file.ReadExactly(prefix);
+        if (!prefix[..Magic.Length].SequenceEqual(Magic)) throw new CheckpointFormatException($"{name}: not an IlgpuVae checkpoint (wrong magic)");
+        uint version = BinaryPrimitives.ReadUInt32LittleEndian(prefix[8..]);
+        if (version < OldestReadableVersion || version > FormatVersion)
+            throw new CheckpointFormatException($"{name}: checkpoint format version {version}; this build reads versions {OldestReadableVersion} to {FormatVersion}");
+
+        // The checksum first: a flipped bit anywhere, or a cut, is reported as what it is, and nothing
+        // below ever parses bytes that were not written by a writer of this format.
+        VerifyChecksum(file, length, name);
+
+        file.Position = PrefixLength;
+        long payloadEnd = length - HashLength;
+        int headerLength = BinaryPrimitives.ReadInt32LittleEndian(prefix[12..]);
+        if (headerLength <= 0 || headerLength > MaxHeaderBytes || headerLength > payloadEnd - PrefixLength)
+            throw new CheckpointFormatException($"{name}: corrupt checkpoint (header length {headerLength})");
+        var json = new byte[headerLength];
+        file.ReadExactly(json);
+        Header header = ParseHeader(json, name);
+        long remaining = payloadEnd - file.Position;
+        CheckHeader(header, remaining, name);
+
+        float[] parameters = ReadFloats(file, header.ParameterCount);
+        float[] state0 = ReadFloats(file, header.State0Count);
+        float[]? state1 = header.State1Count > 0 ? ReadFloats(file, header.State1Count) : null;
+        float[] elbos = ReadFloats(file, header.EpochElboCount);
         return new TrainingState
         {
             Model = header.Model, Training = header.Training, Step = header.Step, Epoch = header.Epoch,
+            StepInEpoch = header.StepInEpoch, EpochStepElbos = elbos,
             Parameters = parameters, OptimizerState0 = state0, OptimizerState1 = state1,
             Beta1Power = header.Beta1Power, Beta2Power = header.Beta2Power,
         };
     }
 
+    private static void VerifyChecksum(Stream file, long length, string name)
+    {
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        file.Position = 0;
+        var buffer = new byte[(int)Math.Min(Chunk, length)];
+        long left = length - HashLength;
+        while (left > 0)
+        {
+            int n = (int)Math.Min(buffer.Length, left);
+            file.ReadExactly(buffer, 0, n);
+            hash.AppendData(buffer, 0, n);
+            left -= n;
+        }
+        Span<byte> stored = stackalloc byte[HashLength];
+        file.ReadExactly(stored);
+        if (!hash.GetHashAndReset().AsSpan().SequenceEqual(stored))
+            throw new CheckpointFormatException($"{name}: checkpoint checksum mismatch ({length} bytes): the file is corrupted or incomplete");
+    }
+
+    private static Header ParseHeader(byte[] json, string name)
+    {
+        Header? header;
+        try
+        {
+            header = JsonSerializer.Deserialize<Header>(json, EngineJson.Compact);
+        }
+        catch (Exception e) when (e is JsonException or NotSupportedException or ArgumentException or InvalidOperationException or FormatException)
+        {
+            throw new CheckpointFormatException($"{name}: corrupt checkpoint header ({FirstLine(e.Message)})");
+        }
+        if (header?.Model is null || header.Training is null || header.Model.HiddenSizes is null)
+            throw new CheckpointFormatException($"{name}: corrupt checkpoint header (configuration missing)");
+        return header;
+    }
+
+    /// <summary>Every header value, against the configuration and the bytes the file really has.</summary>
+    private static void CheckHeader(Header h, long remaining, string name)
+    {
+        long expected;
+        try
+        {
+            h.Model.Validate();
+            h.Training.Validate();
+            expected = new ParameterLayout(h.Model).Count;
+        }
+        catch (InputException e)
+        {
+            throw new CheckpointFormatException($"{name}: invalid configuration in checkpoint ({e.Message})");
+        }
+        if (h.Step < 0 || h.Epoch < 0 || h.StepInEpoch < 0 || h.StepInEpoch > h.Step || h.EpochElboCount != h.StepInEpoch)
+            throw new CheckpointFormatException($"{name}: corrupt checkpoint (step {h.Step}, epoch {h.Epoch}, {h.StepInEpoch} steps into the next epoch, {h.EpochElboCount} epoch ELBOs)");
+        if (!(h.Beta1Power is >= 0f and <= 1f) || !(h.Beta2Power is >= 0f and <= 1f))
+            throw new CheckpointFormatException($"{name}: corrupt checkpoint (optimizer β powers {h.Beta1Power}, {h.Beta2Power})");
+        // Each count is checked against the file before they are added, so no sum can overflow and no
+        // array can be larger than the file.
+        long capacity = remaining / 4;
+        foreach (long count in new[] { h.ParameterCount, h.State0Count, h.State1Count, h.EpochElboCount })
+            if (count < 0 || count > capacity)
+                throw new CheckpointFormatException($"{name}: corrupt or truncated checkpoint (the header promises {count} values, the file holds at most {capacity})");
+        long floats = h.ParameterCount + h.State0Count + h.State1Count + h.EpochElboCount;
+        if (floats * 4 != remaining)
+            throw new CheckpointFormatException($"{name}: corrupt or truncated checkpoint (the header promises {floats} values, the file holds {remaining / 4.0})");
+        if (h.ParameterCount != expected)
+            throw new CheckpointFormatException($"{name}: the checkpoint holds {h.ParameterCount} parameters, its model {h.Model.Describe()} needs {expected}");
+        long expected1 = h.Training.Optimizer.StateSlots() > 1 ? expected : 0;
+        if (h.State0Count != expected || h.State1Count != expected1)
+            throw new CheckpointFormatException($"{name}: the checkpoint's optimizer state ({h.State0Count} + {h.State1Count} values) does not fit {h.Training.Optimizer} on {expected} parameters");
+    }
+
+    private static void CheckConsistent(TrainingState state)
+    {
+        long count = new ParameterLayout(state.Model).Count;
+        if (state.Parameters.Length != count || state.OptimizerState0.Length != count
+            || (state.OptimizerState1 is { } s1 && s1.Length != count) || state.EpochStepElbos.Length != state.StepInEpoch)
+            throw new ArgumentException("the training state's arrays do not fit its model", nameof(state));
+    }
+
     private static void WriteFloats(float[] values, WriteBytes write)
     {
         // Little-endian on every platform .NET runs the engine on; the bytes are the float bits.
-        var bytes = System.Runtime.InteropServices.MemoryMarshal.AsBytes(values.AsSpan());
-        for (int i = 0; i < bytes.Length; i += 1 << 20) write(bytes.Slice(i, Math.Min(1 << 20, bytes.Length - i)));
+        var bytes = MemoryMarshal.AsBytes(values.AsSpan());
+        for (int i = 0; i < bytes.Length; i += Chunk) write(bytes.Slice(i, Math.Min(Chunk, bytes.Length - i)));
     }
 
-    private static float[] ReadFloats(long count, Func<int, byte[]> read)
+    private static float[] ReadFloats(Stream file, long count)
     {
         var values = new float[count];
-        var bytes = System.Runtime.InteropServices.MemoryMarshal.AsBytes(values.AsSpan());
-        for (int i = 0; i < bytes.Length; i += 1 << 20)
-        {
-            int n = Math.Min(1 << 20, bytes.Length - i);
-            read(n).CopyTo(bytes.Slice(i, n));
-        }
+        file.ReadExactly(MemoryMarshal.AsBytes(values.AsSpan()));
         return values;
     }
 
     private delegate void WriteBytes(ReadOnlySpan<byte> bytes);
+
+    private static string DirectoryOf(string path) => Path.GetDirectoryName(Path.GetFullPath(path))!;
 
     private static string FirstLine(string s) => s.Split('\n')[0].Trim();
 }

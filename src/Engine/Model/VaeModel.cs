@@ -57,7 +57,7 @@ public sealed class VaeModel : IDisposable
         return new VaeModel(accelerator, config, ParameterInit.Create(config, seed));
     }
 
-    /// <summary>The model saved in a training state (for example one read by <see cref="CheckpointFile.Load"/>).</summary>
+    /// <summary>The model saved in a training state (for example one read by <see cref="CheckpointFile.Load(string)"/>).</summary>
     public static VaeModel FromState(Accelerator accelerator, TrainingState state)
     {
         ArgumentNullException.ThrowIfNull(state);

@@ -13,6 +13,9 @@ namespace IlgpuVae.Engine.Training;
 /// <see cref="IKernels"/>, and writes its minibatch ELBO into a per-epoch buffer that the host reads only
 /// when it reports progress. Every random draw is keyed by (seed, stream, step), so the same seed and
 /// configuration give bit-identical parameters on every accelerator and thread count.
+/// Training can stop after any step (<see cref="TrainSteps"/>) and resume there from a
+/// <see cref="TrainingState"/>, also inside an epoch: the epoch's order is a function of (seed, epoch),
+/// so only the step within the epoch needs to be kept.
 /// </summary>
 public sealed partial class Trainer : IDisposable
 {
@@ -31,6 +34,14 @@ public sealed partial class Trainer : IDisposable
     private readonly int _trainCount;
     private readonly int _testCount;
     private readonly float[] _stepElboHost;
+    // The epoch whose shuffled order _order holds (0: none yet), so a trainer that starts inside an
+    // epoch (a resume) uploads that epoch's order, and a new epoch gets its own.
+    private int _orderEpoch;
+    // Training time of the current epoch in this process: runs only inside TrainSteps, so time spent
+    // saving checkpoints or evaluating is not counted as training.
+    private readonly Stopwatch _epochClock = new();
+    private int _stepsTimed;
+    private TimeSpan? _nextReport;
 
     /// <summary>
     /// Prepares training of a new model (<paramref name="resume"/> null) or continues
@@ -71,10 +82,17 @@ public sealed partial class Trainer : IDisposable
                 if (resume.OptimizerState1 is null) throw new InputException("the checkpoint lacks the second optimizer state this optimizer needs");
                 _optimizer.State1.Upload(resume.OptimizerState1);
             }
+            if (resume.StepInEpoch < 0 || resume.StepInEpoch > StepsPerEpoch || resume.Epoch < 0
+                || resume.Step != (long)resume.Epoch * StepsPerEpoch + resume.StepInEpoch)
+                throw new InputException($"the checkpoint's counters (epoch {resume.Epoch}, step {resume.Step}, {resume.StepInEpoch} steps into the next epoch) " +
+                                         $"do not fit {StepsPerEpoch} steps per epoch; resume with the same data and --train-limit");
+            if (resume.EpochStepElbos.Length != resume.StepInEpoch)
+                throw new InputException($"the checkpoint holds {resume.EpochStepElbos.Length} minibatch ELBOs for {resume.StepInEpoch} steps of its epoch");
             _optimizer.Beta1Power = resume.Beta1Power;
             _optimizer.Beta2Power = resume.Beta2Power;
             Step = resume.Step;
             Epoch = resume.Epoch;
+            StepInEpoch = resume.StepInEpoch;
         }
         _network = new VaeNetwork(accelerator, model, _parameters);
         _workspace = new Workspace(accelerator, model, Layout, training.BatchSize);
@@ -88,6 +106,7 @@ public sealed partial class Trainer : IDisposable
         _identity = accelerator.Upload<int>(identity);
         _stepElbo = accelerator.Allocate<float>(StepsPerEpoch);
         _stepElboHost = new float[StepsPerEpoch];
+        if (StepInEpoch > 0) _stepElbo.Upload(resume!.EpochStepElbos);
     }
 
     /// <summary>The architecture being trained.</summary>
@@ -100,54 +119,109 @@ public sealed partial class Trainer : IDisposable
     public long Step { get; private set; }
     /// <summary>Epochs completed.</summary>
     public int Epoch { get; private set; }
+    /// <summary>Steps done in the current epoch (epoch <see cref="Epoch"/> + 1); equals <see cref="StepsPerEpoch"/> when only <see cref="FinishEpoch"/> is left.</summary>
+    public int StepInEpoch { get; private set; }
     /// <summary>Minibatches per epoch (the last partial minibatch of an epoch is dropped).</summary>
     public int StepsPerEpoch { get; }
     /// <summary>The accelerator in use.</summary>
     public Accelerator Accelerator => _accelerator;
 
     /// <summary>
-    /// Runs one epoch, then evaluates the test ELBO when <paramref name="evaluateTest"/> is set.
+    /// Runs the rest of the current epoch, then <see cref="FinishEpoch"/>.
     /// <paramref name="onProgress"/> is called about every <paramref name="progressInterval"/>.
-    /// A non-finite ELBO stops training with <see cref="TrainingDivergedException"/>.
+    /// A non-finite ELBO stops training with <see cref="TrainingDivergedException"/>; a cancellation
+    /// stops it between two steps with <see cref="OperationCanceledException"/>.
     /// </summary>
     public EpochMetrics TrainEpoch(Action<StepProgress>? onProgress = null, TimeSpan? progressInterval = null,
         bool evaluateTest = true, CancellationToken cancellation = default)
     {
+        TrainSteps(StepsPerEpoch, onProgress, progressInterval, cancellation);
+        cancellation.ThrowIfCancellationRequested();
+        return FinishEpoch(evaluateTest);
+    }
+
+    /// <summary>
+    /// Runs up to <paramref name="maxSteps"/> steps of the current epoch; stops early at the epoch's last
+    /// step or when <paramref name="cancellation"/> is requested (checked before each step, so a step
+    /// always completes). Returns after the steps have finished on the accelerator, with the number run.
+    /// <paramref name="onProgress"/> is called about every <paramref name="progressInterval"/> and after the
+    /// epoch's last step; a non-finite running ELBO found then raises <see cref="TrainingDivergedException"/>
+    /// naming the step and the tensors.
+    /// </summary>
+    internal int TrainSteps(int maxSteps, Action<StepProgress>? onProgress = null, TimeSpan? progressInterval = null,
+        CancellationToken cancellation = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(maxSteps);
         int epoch = Epoch + 1;
         var k = _accelerator.Kernels;
         int m = Training.BatchSize;
-        _order.Upload(Shuffle.Permutation(_trainCount, Training.Seed, epoch));
-        var clock = Stopwatch.StartNew();
-        var interval = progressInterval ?? TimeSpan.FromSeconds(0.5);
-        var nextReport = interval;
-        float gradScale = _network.ReconstructionScale(m);
-        for (int s = 0; s < StepsPerEpoch; s++)
+        if (_orderEpoch != epoch)
         {
-            cancellation.ThrowIfCancellationRequested();
-            k.GatherBatch(_trainImages, _order, _workspace.Input, s * m, m, Model.InputSize, Training.Binarization,
-                new RandomKey(Training.Seed, RandomStream.Binarize, (ulong)Step));
-            _network.Forward(_workspace, m, 0, new RandomKey(Training.Seed, RandomStream.TrainNoise, (ulong)Step), gradScale);
-            k.SumRows(_workspace.Elbo, _stepElbo.View(s, 1), m);
-            _network.Backward(_workspace, m, _gradients);
-            _optimizer.Update(k, _parameters, _gradients);
-            Step++;
-            if (onProgress is not null && (clock.Elapsed >= nextReport || s == StepsPerEpoch - 1))
-            {
-                nextReport = clock.Elapsed + interval;
-                double running = MeanStepElbo(s + 1);
-                CheckFinite(running, epoch);
-                onProgress(new StepProgress(epoch, s + 1, StepsPerEpoch, running, (s + 1) * (double)m / clock.Elapsed.TotalSeconds));
-            }
+            _order.Upload(Shuffle.Permutation(_trainCount, Training.Seed, epoch));
+            _orderEpoch = epoch;
         }
-        _accelerator.Synchronize();
-        double seconds = clock.Elapsed.TotalSeconds;
+        var interval = progressInterval ?? TimeSpan.FromSeconds(0.5);
+        float gradScale = _network.ReconstructionScale(m);
+        int done = 0;
+        _epochClock.Start();
+        _nextReport ??= _epochClock.Elapsed + interval;
+        try
+        {
+            while (done < maxSteps && StepInEpoch < StepsPerEpoch && !cancellation.IsCancellationRequested)
+            {
+                int s = StepInEpoch;
+                k.GatherBatch(_trainImages, _order, _workspace.Input, s * m, m, Model.InputSize, Training.Binarization,
+                    new RandomKey(Training.Seed, RandomStream.Binarize, (ulong)Step));
+                _network.Forward(_workspace, m, 0, new RandomKey(Training.Seed, RandomStream.TrainNoise, (ulong)Step), gradScale);
+                k.SumRows(_workspace.Elbo, _stepElbo.View(s, 1), m);
+                _network.Backward(_workspace, m, _gradients);
+                _optimizer.Update(k, _parameters, _gradients);
+                Step++;
+                StepInEpoch++;
+                done++;
+                _stepsTimed++;
+                if (onProgress is not null && (_epochClock.Elapsed >= _nextReport || StepInEpoch == StepsPerEpoch))
+                {
+                    _nextReport = _epochClock.Elapsed + interval;
+                    double running = MeanStepElbo(StepInEpoch);
+                    if (!double.IsFinite(running)) throw Diverged();
+                    onProgress(new StepProgress(epoch, StepInEpoch, StepsPerEpoch, running, _stepsTimed * (double)m / _epochClock.Elapsed.TotalSeconds));
+                }
+            }
+            _accelerator.Synchronize();
+        }
+        finally
+        {
+            _epochClock.Stop();
+        }
+        return done;
+    }
+
+    /// <summary>
+    /// Closes an epoch whose steps are all done: the mean of its minibatch ELBOs, the epoch counter, and
+    /// the test ELBO when <paramref name="evaluateTest"/> is set. A non-finite train or test ELBO raises
+    /// <see cref="TrainingDivergedException"/>.
+    /// </summary>
+    internal EpochMetrics FinishEpoch(bool evaluateTest = true)
+    {
+        if (StepInEpoch != StepsPerEpoch)
+            throw new InvalidOperationException($"epoch {Epoch + 1} still has {StepsPerEpoch - StepInEpoch} of its {StepsPerEpoch} steps to run");
+        double seconds = _epochClock.Elapsed.TotalSeconds;
         double trainElbo = MeanStepElbo(StepsPerEpoch);
-        CheckFinite(trainElbo, epoch);
-        Epoch = epoch;
+        if (!double.IsFinite(trainElbo)) throw Diverged();
+        Epoch++;
+        StepInEpoch = 0;
+        _epochClock.Reset();
+        _stepsTimed = 0;
+        _nextReport = null;
         double? testElbo = null;
         var evalClock = Stopwatch.StartNew();
         if (evaluateTest && _testCount > 0) testElbo = EvaluateTestElbo();
-        return new EpochMetrics(epoch, Step, Step * m, trainElbo, testElbo, seconds, evalClock.Elapsed.TotalSeconds, _accelerator.Name);
+        // A model whose training loss is still finite can already overflow on other data; a NaN or
+        // infinite test ELBO is a diverged model all the same, and is not worth a checkpoint.
+        if (testElbo is double t && !double.IsFinite(t))
+            throw new TrainingDivergedException($"step {Step} (end of epoch {Epoch}): non-finite test ELBO ({t}); the model overflows on the test set; try a smaller --lr", Step);
+        return new EpochMetrics(Epoch, Step, Step * Training.BatchSize, trainElbo, testElbo, seconds, evalClock.Elapsed.TotalSeconds, _accelerator.Name);
     }
 
     /// <summary>ELBO per datapoint on the test set, with the evaluation noise stream.</summary>
@@ -165,6 +239,8 @@ public sealed partial class Trainer : IDisposable
         Training = Training,
         Step = Step,
         Epoch = Epoch,
+        StepInEpoch = StepInEpoch,
+        EpochStepElbos = DownloadStepElbos(),
         Parameters = _parameters.ToArray(),
         OptimizerState0 = _optimizer.State0.ToArray(),
         OptimizerState1 = _optimizer.State1?.ToArray(),
@@ -172,8 +248,36 @@ public sealed partial class Trainer : IDisposable
         Beta2Power = _optimizer.Beta2Power,
     };
 
+    /// <summary>
+    /// Checks the last step on the host — its minibatch ELBO, every gradient, every parameter and the
+    /// optimizer state, in the order the step produced them — and describes the first non-finite value
+    /// ("step 1234: non-finite gradient in decoder.output.weight[3, 17] = NaN"), or returns null.
+    /// Downloads everything: meant for locating a divergence (<see cref="DivergenceDiagnosis"/>), not
+    /// for every step of a healthy run.
+    /// </summary>
+    internal string? FindNonFiniteInLastStep()
+    {
+        if (StepInEpoch == 0) throw new InvalidOperationException("no step of the current epoch has run yet");
+        var elbo = new float[1];
+        _stepElbo.Download(elbo, StepInEpoch - 1);
+        string loss = float.IsFinite(elbo[0]) ? "" : $" (minibatch ELBO {NonFiniteScan.Format(elbo[0])})";
+        string? found = NonFiniteScan.Locate(Layout, _gradients.ToArray(), "gradient")
+            ?? NonFiniteScan.Locate(Layout, _parameters.ToArray(), "parameter")
+            ?? NonFiniteScan.Locate(Layout, _optimizer.State0.ToArray(), "optimizer state")
+            ?? (_optimizer.State1 is { } s1 ? NonFiniteScan.Locate(Layout, s1.ToArray(), "second optimizer state") : null);
+        if (found is not null) return $"step {Step}: non-finite {found}{loss}";
+        return loss.Length > 0 ? $"step {Step}: non-finite loss{loss}" : null;
+    }
+
     /// <summary>The current parameters (reads the accelerator's buffer).</summary>
     public float[] DownloadParameters() => _parameters.ToArray();
+
+    private float[] DownloadStepElbos()
+    {
+        var values = new float[StepInEpoch];
+        _stepElbo.Download(values);
+        return values;
+    }
 
     private double MeanStepElbo(int steps)
     {
@@ -184,10 +288,28 @@ public sealed partial class Trainer : IDisposable
         return total / ((double)steps * Training.BatchSize);
     }
 
-    private void CheckFinite(double elbo, int epoch)
+    /// <summary>
+    /// The divergence error: finds the first step whose minibatch ELBO is non-finite, and which gradient
+    /// (of the last step) and parameter tensors hold non-finite values now. Runs only once training has
+    /// failed, so the downloads it needs cost nothing in a healthy run.
+    /// </summary>
+    private TrainingDivergedException Diverged()
     {
-        if (!double.IsFinite(elbo))
-            throw new TrainingDivergedException($"training diverged in epoch {epoch} (step ≤ {Step}): the minibatch ELBO is {elbo}; try a smaller --lr");
+        _accelerator.Synchronize();
+        var elbos = _stepElboHost.AsSpan(0, StepInEpoch);
+        _stepElbo.Download(elbos);
+        long first = NonFiniteScan.FirstNonFinite(elbos);
+        long badStep = first >= 0 ? Step - StepInEpoch + first + 1 : Step;
+        string loss = first >= 0 ? $"non-finite loss (minibatch ELBO {NonFiniteScan.Format(elbos[(int)first])})" : "non-finite loss";
+        var found = new[]
+        {
+            NonFiniteScan.Locate(Layout, _gradients.ToArray(), $"gradient of step {Step}"),
+            NonFiniteScan.Locate(Layout, _parameters.ToArray(), $"parameter after step {Step}"),
+        }.Where(f => f is not null);
+        string tensors = string.Join("; ", found.Select(f => "non-finite " + f));
+        return new TrainingDivergedException(
+            $"step {badStep} (epoch {Epoch + 1}): {loss}{(tensors.Length > 0 ? "; " + tensors : "")}; try a smaller --lr",
+            badStep);
     }
 
     /// <summary>Frees every accelerator buffer of the trainer.</summary>
@@ -206,5 +328,14 @@ public sealed partial class Trainer : IDisposable
     }
 }
 
-/// <summary>Training produced a non-finite loss; the message names the epoch and what to try.</summary>
-public sealed class TrainingDivergedException(string message) : Exception(message);
+/// <summary>
+/// Training produced a non-finite loss, gradient or parameter; the message names the step, the tensor
+/// and what to try (exit code 3). No checkpoint is written from the diverged state.
+/// </summary>
+/// <param name="message">One line naming the step and the tensor.</param>
+/// <param name="step">The first step found to be non-finite.</param>
+public sealed class TrainingDivergedException(string message, long step) : Exception(message)
+{
+    /// <summary>The first step found to be non-finite (1-based: the step-th update).</summary>
+    public long Step { get; } = step;
+}

@@ -39,7 +39,7 @@ public sealed partial class Trainer
     /// <summary>
     /// Saves everything needed to continue (<see cref="CaptureState"/>) to <paramref name="path"/>, atomically.
     /// Continue with <c>new Trainer(accelerator, state.Model, state.Training with { Epochs = n }, data, state)</c>
-    /// on the state <see cref="CheckpointFile.Load"/> returns.
+    /// on the state <see cref="CheckpointFile.Load(string)"/> returns.
     /// </summary>
     public void SaveCheckpoint(string path) => CheckpointFile.Save(path, CaptureState());
 }

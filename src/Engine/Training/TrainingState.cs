@@ -4,8 +4,11 @@ namespace IlgpuVae.Engine.Training;
 
 /// <summary>
 /// Everything needed to continue training exactly where it stopped: both configurations, the step and
-/// epoch counters (which are also the random-number positions), parameters and optimizer state.
-/// This is what a checkpoint holds.
+/// epoch counters, parameters and optimizer state. The counters are also the random-number state:
+/// every draw is keyed by (seed, stream, step) and each epoch's shuffle by (seed, epoch), so no
+/// generator state exists beyond them. A state may lie inside an epoch (<see cref="StepInEpoch"/>);
+/// then it also carries that epoch's minibatch ELBOs so far, and the epoch's metrics come out the same
+/// as without the stop. This is what a checkpoint holds.
 /// </summary>
 public sealed class TrainingState
 {
@@ -17,6 +20,13 @@ public sealed class TrainingState
     public required long Step { get; init; }
     /// <summary>Epochs completed.</summary>
     public required int Epoch { get; init; }
+    /// <summary>
+    /// Steps done in the epoch after <see cref="Epoch"/> (0 at an epoch boundary, up to the steps per
+    /// epoch when the steps are done but the epoch is not yet closed): Step = Epoch × steps per epoch + this.
+    /// </summary>
+    public int StepInEpoch { get; init; }
+    /// <summary>The minibatch ELBO sums of those <see cref="StepInEpoch"/> steps, in step order.</summary>
+    public float[] EpochStepElbos { get; init; } = [];
     /// <summary>The flat parameter vector (layout: <see cref="ParameterLayout"/>).</summary>
     public required float[] Parameters { get; init; }
     /// <summary>Optimizer state slot 0 (same layout as the parameters).</summary>

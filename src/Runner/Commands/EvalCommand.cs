@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
 using IlgpuVae.Engine;
-using IlgpuVae.Engine.Checkpoints;
 using IlgpuVae.Engine.Model;
 
 namespace IlgpuVae.Runner.Commands;
@@ -12,15 +11,14 @@ internal static class EvalCommand
     public static Command Create(CliConsole console)
     {
         var shared = new SharedOptions();
-        var model = new Option<string>("--model", "-m") { Description = "a checkpoint file, or a run folder holding model.ckpt", Required = true };
+        var model = new Option<string>("--model", "-m") { Description = "a checkpoint file, or a run folder (its newest valid checkpoint)", Required = true };
         var json = JsonOutput.CreateOption();
         var command = new Command("eval", "Print the test-set ELBO per datapoint (nats) of a saved model.") { model, json };
         shared.AddDataOptions(command);
         shared.AddAcceleratorOptions(command);
         command.SetAction(parse =>
         {
-            string checkpoint = RunFolder.ResolveCheckpoint(parse.GetValue(model)!);
-            var state = CheckpointFile.Load(checkpoint);
+            var (state, checkpoint) = RunFolder.LoadModel(parse.GetValue(model)!, console.Log);
             var data = shared.LoadData(parse, console);
             if (data.Test.PixelsPerImage != state.Model.InputSize)
                 throw new InputException($"the data has {data.Test.PixelsPerImage} pixels per image but the model expects {state.Model.InputSize}");

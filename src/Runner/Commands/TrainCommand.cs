@@ -8,7 +8,7 @@ using IlgpuVae.Kernels;
 
 namespace IlgpuVae.Runner.Commands;
 
-/// <summary>`ilgpuvae train`: trains a VAE and writes config.json, metrics.jsonl and model.ckpt to the run folder.</summary>
+/// <summary>`ilgpuvae train`: trains a VAE and writes config.json, metrics.jsonl and model.ckpt (with the older checkpoints kept) to the run folder.</summary>
 internal static class TrainCommand
 {
     public static Command Create(CliConsole console)
@@ -32,18 +32,57 @@ internal static class TrainCommand
         binarize.AcceptOnlyFromAmong("none", "dynamic", "threshold");
         var trainLimit = new Option<int?>("--train-limit") { Description = "use only the first N training images" };
         var output = new Option<string?>("--out") { Description = "run folder (default runs/<date-time>); must not already hold a run" };
-        var resume = new Option<string?>("--resume") { Description = "continue the run in this folder up to --epochs epochs in total" };
+        var resume = new Option<string?>("--resume") { Description = "continue the run in this folder from its newest valid checkpoint, up to --epochs epochs in total (default: the run's own --epochs)" };
+        var keepCheckpoints = new Option<int>("--keep-checkpoints") { Description = "checkpoints to keep: model.ckpt is the newest, older ones model.ckpt.1, .2, …", DefaultValueFactory = _ => 3 };
+        var checkpointEvery = new Option<int?>("--checkpoint-every") { Description = "also save a checkpoint every N steps (default: at each epoch end only)" };
+        var onDivergence = new Option<string>("--on-divergence") { Description = "when the loss or parameters become NaN/infinite: stop (exit code 3), or rollback to the last good checkpoint with half the learning rate", DefaultValueFactory = _ => "stop" };
+        onDivergence.AcceptOnlyFromAmong("stop", "rollback");
 
         var command = new Command("train", "Train the VAE (defaults: the paper's MNIST model 784-500-20, Adagrad lr 0.01, minibatch 100, estimator B).")
         {
             latent, hidden, epochs, batch, lr, optimizer, likelihood, estimator, samples, weightDecay, seed, binarize, trainLimit, output, resume,
+            keepCheckpoints, checkpointEvery, onDivergence,
         };
         shared.AddDataOptions(command);
         shared.AddAcceleratorOptions(command);
 
         command.SetAction(parse =>
         {
-            int epochCount = parse.GetValue(epochs);
+            bool Given(Option option) => parse.GetResult(option) is { Implicit: false };
+            int keep = parse.GetValue(keepCheckpoints);
+            if (keep < 1 || keep > CheckpointRotation.MaxKeep) throw new InputException($"--keep-checkpoints must be between 1 and {CheckpointRotation.MaxKeep}, got {keep}");
+            int? every = parse.GetValue(checkpointEvery);
+            if (every is < 1) throw new InputException($"--checkpoint-every must be at least 1 step, got {every}");
+            var requestedModel = new ModelConfig
+            {
+                HiddenSizes = ParseSizes(parse.GetValue(hidden)!),
+                LatentSize = parse.GetValue(latent),
+                Likelihood = parse.GetValue(likelihood) == "gaussian" ? Likelihood.Gaussian : Likelihood.Bernoulli,
+                Estimator = parse.GetValue(estimator)!.Equals("A", StringComparison.OrdinalIgnoreCase) ? KlEstimator.MonteCarlo : KlEstimator.Analytic,
+                Samples = parse.GetValue(samples),
+            };
+            var requestedTraining = new TrainingConfig
+            {
+                Optimizer = parse.GetValue(optimizer) switch
+                {
+                    "rmsprop" => OptimizerKind.RmsProp,
+                    "adam" => OptimizerKind.Adam,
+                    "sgd" => OptimizerKind.SgdMomentum,
+                    _ => OptimizerKind.Adagrad,
+                },
+                LearningRate = parse.GetValue(lr),
+                WeightDecay = parse.GetValue(weightDecay),
+                BatchSize = parse.GetValue(batch),
+                Epochs = parse.GetValue(epochs),
+                Seed = parse.GetValue(seed),
+                Binarization = parse.GetValue(binarize) switch
+                {
+                    "dynamic" => Binarization.Dynamic,
+                    "threshold" => Binarization.Threshold,
+                    _ => Binarization.None,
+                },
+                TrainLimit = parse.GetValue(trainLimit),
+            };
             TrainingState? state = null;
             ModelConfig model;
             TrainingConfig training;
@@ -51,75 +90,92 @@ internal static class TrainCommand
             string? resumeDir = parse.GetValue(resume);
             if (resumeDir is not null)
             {
-                folder = RunFolder.OpenExisting(resumeDir);
-                state = CheckpointFile.Load(folder.CheckpointPath);
-                model = state.Model;
-                training = state.Training with { Epochs = epochCount };
-                training.Validate();
-                console.Log($"resuming {resumeDir} at epoch {state.Epoch}, step {state.Step}");
+                if (Given(output)) throw new InputException("--out cannot be combined with --resume: a resumed run continues in its own folder");
+                folder = RunFolder.OpenExisting(resumeDir, keep);
+                try
+                {
+                    (state, string file) = folder.LoadNewestCheckpoint(console.Log);
+                    // A resumed run keeps its configuration; an option given with a different value is
+                    // refused rather than ignored. Only --lr and --epochs may change (a smaller --lr is
+                    // the usual answer to a divergence; the run is then no longer bit-identical to one
+                    // that never stopped).
+                    var fixedOptions = new (Option Option, object? Requested, object? Saved)[]
+                    {
+                        (latent, requestedModel.LatentSize, state.Model.LatentSize),
+                        (hidden, string.Join(",", requestedModel.HiddenSizes), string.Join(",", state.Model.HiddenSizes)),
+                        (likelihood, requestedModel.Likelihood, state.Model.Likelihood),
+                        (estimator, requestedModel.Estimator, state.Model.Estimator),
+                        (samples, requestedModel.Samples, state.Model.Samples),
+                        (optimizer, requestedTraining.Optimizer, state.Training.Optimizer),
+                        (weightDecay, requestedTraining.WeightDecay, state.Training.WeightDecay),
+                        (batch, requestedTraining.BatchSize, state.Training.BatchSize),
+                        (seed, requestedTraining.Seed, state.Training.Seed),
+                        (binarize, requestedTraining.Binarization, state.Training.Binarization),
+                        (trainLimit, requestedTraining.TrainLimit, state.Training.TrainLimit),
+                    };
+                    foreach (var (option, requested, saved) in fixedOptions)
+                        if (Given(option) && !Equals(requested, saved))
+                            throw new InputException($"--resume {resumeDir}: {option.Name} {Show(requested)} differs from the run's {Show(saved)}; " +
+                                                     "a resumed run keeps its configuration (start a new run with --out to change it)");
+                    model = state.Model;
+                    training = state.Training with
+                    {
+                        Epochs = Given(epochs) ? requestedTraining.Epochs : state.Training.Epochs,
+                        LearningRate = Given(lr) ? requestedTraining.LearningRate : state.Training.LearningRate,
+                    };
+                    training.Validate();
+                    folder.TrimMetrics(state.Epoch);
+                    console.Log($"resuming {resumeDir} from {Path.GetFileName(file)}: epoch {state.Epoch}, step {state.Step}" +
+                                (state.StepInEpoch > 0 ? $" ({state.StepInEpoch} steps into epoch {state.Epoch + 1})" : ""));
+                }
+                catch
+                {
+                    folder.Dispose();
+                    throw;
+                }
             }
             else
             {
-                model = new ModelConfig
-                {
-                    HiddenSizes = ParseSizes(parse.GetValue(hidden)!),
-                    LatentSize = parse.GetValue(latent),
-                    Likelihood = parse.GetValue(likelihood) == "gaussian" ? Likelihood.Gaussian : Likelihood.Bernoulli,
-                    Estimator = parse.GetValue(estimator)!.Equals("A", StringComparison.OrdinalIgnoreCase) ? KlEstimator.MonteCarlo : KlEstimator.Analytic,
-                    Samples = parse.GetValue(samples),
-                };
-                training = new TrainingConfig
-                {
-                    Optimizer = parse.GetValue(optimizer) switch
-                    {
-                        "rmsprop" => OptimizerKind.RmsProp,
-                        "adam" => OptimizerKind.Adam,
-                        "sgd" => OptimizerKind.SgdMomentum,
-                        _ => OptimizerKind.Adagrad,
-                    },
-                    LearningRate = parse.GetValue(lr),
-                    WeightDecay = parse.GetValue(weightDecay),
-                    BatchSize = parse.GetValue(batch),
-                    Epochs = epochCount,
-                    Seed = parse.GetValue(seed),
-                    Binarization = parse.GetValue(binarize) switch
-                    {
-                        "dynamic" => Binarization.Dynamic,
-                        "threshold" => Binarization.Threshold,
-                        _ => Binarization.None,
-                    },
-                    TrainLimit = parse.GetValue(trainLimit),
-                };
+                model = requestedModel;
+                training = requestedTraining;
                 // Validate everything the user typed before touching data or devices.
                 (model with { InputSize = 1 }).Validate();
                 training.Validate();
-                folder = RunFolder.CreateNew(parse.GetValue(output));
+                folder = RunFolder.CreateNew(parse.GetValue(output), keep);
             }
 
-            var data = shared.LoadData(parse, console);
-            model = model with { InputSize = data.Train.PixelsPerImage };
-            if (state is not null && !state.Model.Equals(model))
-                throw new InputException($"the data has {data.Train.PixelsPerImage} pixels per image, the checkpoint's model expects {state.Model.InputSize}");
-            using var accelerator = shared.CreateAccelerator(parse, console);
-            using var trainer = new Trainer(accelerator, model, training, data, state);
-            folder.WriteConfig(EffectiveConfig.ForTrain(parse, model, training, accelerator.Name));
-            console.Log($"model {model.Describe()}, {trainer.Layout.Count:N0} parameters; {training.Optimizer.ToString().ToLowerInvariant()} lr {training.EffectiveLearningRate}; " +
-                        $"{trainer.StepsPerEpoch} steps of {training.BatchSize} per epoch; run folder {folder.Path}");
-            var display = new ProgressDisplay(console);
-            for (int e = trainer.Epoch + 1; e <= training.Epochs; e++)
+            using (folder)
             {
-                var metrics = display.RunEpoch(e, training.Epochs, trainer.StepsPerEpoch, report => trainer.TrainEpoch(report));
-                folder.AppendMetrics(metrics);
-                folder.SaveCheckpoint(trainer.CaptureState());
-                console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"epoch {metrics.Epoch}/{training.Epochs}  train ELBO {metrics.TrainElbo:F3}  test ELBO {metrics.TestElbo:F3}  " +
-                    $"{metrics.Seconds:F2} s ({metrics.Samples / (double)metrics.Epoch / metrics.Seconds:F0} samples/s)"));
+                var data = shared.LoadData(parse, console);
+                model = model with { InputSize = data.Train.PixelsPerImage };
+                if (state is not null && !state.Model.Equals(model))
+                    throw new InputException($"the data has {data.Train.PixelsPerImage} pixels per image, the checkpoint's model expects {state.Model.InputSize}");
+                using var accelerator = shared.CreateAccelerator(parse, console);
+                using var signals = new StopSignals(console.Log);
+                var loop = new TrainLoop(console, folder)
+                {
+                    CheckpointEvery = every,
+                    RollBack = parse.GetValue(onDivergence) == "rollback",
+                    OnConfiguration = (effective, trainer) =>
+                    {
+                        folder.WriteConfig(EffectiveConfig.ForTrain(parse, model, effective, accelerator.Name));
+                        console.Log($"model {model.Describe()}, {trainer.Layout.Count:N0} parameters; {effective.Optimizer.ToString().ToLowerInvariant()} lr {effective.EffectiveLearningRate}; " +
+                                    $"{trainer.StepsPerEpoch} steps of {effective.BatchSize} per epoch; run folder {folder.Path}");
+                    },
+                };
+                return loop.Run(accelerator, model, training, data, state, signals.Token);
             }
-            console.Log($"saved {folder.CheckpointPath}");
-            return ExitCodes.Success;
         });
         return command;
     }
+
+    private static string Show(object? value) => value switch
+    {
+        null => "(none)",
+        float f => f.ToString(CultureInfo.InvariantCulture),
+        Enum e => e.ToString().ToLowerInvariant(),
+        _ => Convert.ToString(value, CultureInfo.InvariantCulture) ?? "",
+    };
 
     internal static int[] ParseSizes(string text)
     {

@@ -5,8 +5,20 @@ internal sealed class CpuBuffer<T> : DeviceBuffer<T> where T : unmanaged
 {
     public CpuBuffer(CpuAccelerator accelerator, long length) : base(accelerator, length)
     {
-        if (length > Array.MaxLength) throw new OutOfMemoryException($"a CPU buffer of {length} elements is larger than the largest array");
-        Data = new T[length];
+        ArgumentOutOfRangeException.ThrowIfNegative(length);
+        // Device memory on the CPU is host memory: a request it cannot meet is the same user-facing
+        // fault as a GPU out of memory (exit code 4, with what to try), not an internal error.
+        double bytes = (double)length * System.Runtime.CompilerServices.Unsafe.SizeOf<T>();
+        if (length > Array.MaxLength)
+            throw new AcceleratorUnavailableException($"CPU accelerator cannot allocate {Describe(bytes)} in one buffer (more than the largest array); try a smaller --batch-size or model");
+        try
+        {
+            Data = new T[length];
+        }
+        catch (OutOfMemoryException)
+        {
+            throw new AcceleratorUnavailableException($"CPU accelerator out of memory allocating {Describe(bytes)}; try a smaller --batch-size or model");
+        }
     }
 
     /// <summary>The memory.</summary>
@@ -17,4 +29,6 @@ internal sealed class CpuBuffer<T> : DeviceBuffer<T> where T : unmanaged
     protected override void DownloadCore(Span<T> destination, long offset) => Data.AsSpan((int)offset, destination.Length).CopyTo(destination);
 
     public override void Dispose() { }
+
+    private static string Describe(double bytes) => bytes >= 1L << 30 ? $"{bytes / (1L << 30):F1} GiB" : $"{bytes / (1 << 20):F1} MiB";
 }
