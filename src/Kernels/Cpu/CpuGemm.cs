@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Runtime.Intrinsics;
 using IlgpuVae.Kernels.Math;
 
@@ -25,7 +26,14 @@ internal static unsafe class CpuGemm
     private const int PanelWidth = 32; // columns per register tile: two 16-lane vectors
     private const int RowsPerItem = 16; // rows per unit of parallel work
 
-    /// <summary>Runs the product. <paramref name="bias"/> null means a start of 0; <paramref name="e"/> is used by the derivative epilogue.</summary>
+    /// <summary>
+    /// Runs the product. <paramref name="bias"/> null means a start of 0; <paramref name="e"/> is used by
+    /// the derivative epilogue. When N is not a multiple of 16, the last N mod 16 columns of B (and of
+    /// the bias) are first copied into a zero-padded 16-wide panel, so those outputs also run as vector
+    /// lanes (a column of B walked with scalar loads is many times slower); the padded lanes compute on
+    /// zeros and are never stored, and every stored lane keeps its own FMA chain, so the bits are those
+    /// of the contract.
+    /// </summary>
     public static void Run(CpuWorkerPool pool, float* a, int lda, float* b, int ldb, float* c, int ldc,
         int m, int n, int k, float* bias, GemmEpilogue epilogue, Activation activation, float* e, int lde)
     {
@@ -35,14 +43,47 @@ internal static unsafe class CpuGemm
             Epilogue = epilogue, Activation = activation, E = e, Lde = lde,
             Panels = (n + PanelWidth - 1) / PanelWidth,
             RowItems = (m + RowsPerItem - 1) / RowsPerItem,
+            TailWidth = n % 16, TailStart = n - n % 16,
         };
-        pool.Run(job.Panels * job.RowItems, ref job);
+        float[]? rented = job.TailWidth == 0 ? null : ArrayPool<float>.Shared.Rent(16 * (k + 1));
+        try
+        {
+            fixed (float* tail = rented)
+            {
+                if (tail != null)
+                {
+                    PackTail(b, ldb, k, job.TailStart, job.TailWidth, tail);
+                    job.Tail = tail;
+                    if (bias != null)
+                    {
+                        job.TailBias = tail + 16 * k;
+                        for (int j = 0; j < 16; j++) job.TailBias[j] = j < job.TailWidth ? bias[job.TailStart + j] : 0f;
+                    }
+                }
+                pool.Run(job.Panels * job.RowItems, ref job);
+            }
+        }
+        finally
+        {
+            if (rented is not null) ArrayPool<float>.Shared.Return(rented);
+        }
+    }
+
+    /// <summary>Copies columns [start, start + width) of B into a K×16 panel, zero-padded on the right.</summary>
+    private static void PackTail(float* b, int ldb, int k, int start, int width, float* tail)
+    {
+        for (int kk = 0; kk < k; kk++)
+        {
+            float* src = b + (long)kk * ldb + start;
+            float* dst = tail + 16 * kk;
+            for (int j = 0; j < 16; j++) dst[j] = j < width ? src[j] : 0f;
+        }
     }
 
     private struct Job : IRangeJob
     {
-        public float* A, B, C, Bias, E;
-        public int Lda, Ldb, Ldc, Lde, M, N, K, Panels, RowItems;
+        public float* A, B, C, Bias, E, Tail, TailBias;
+        public int Lda, Ldb, Ldc, Lde, M, N, K, Panels, RowItems, TailStart, TailWidth;
         public GemmEpilogue Epilogue;
         public Activation Activation;
 
@@ -74,9 +115,48 @@ internal static unsafe class CpuGemm
                 for (; m + RowBlock <= m1; m += RowBlock) Kernel4x16(m, n0);
                 for (; m < m1; m++) Kernel1x16(m, n0);
             }
-            for (int row = m0; row < m1; row++)
-                for (int col = n0 + vectorWidth; col < n0 + width; col++)
-                    Scalar(row, col);
+            if (vectorWidth == width) return;
+            // The rest of this last panel is the packed tail.
+            for (m = m0; m + RowBlock <= m1; m += RowBlock) TailKernel4(m);
+            for (; m < m1; m++) TailKernel1(m);
+        }
+
+        private readonly Vector512<float> TailStartValue() =>
+            TailBias == null ? Vector512<float>.Zero : Vector512.Load(TailBias);
+
+        private readonly void TailKernel4(int m)
+        {
+            var c0 = TailStartValue(); var c1 = c0; var c2 = c0; var c3 = c0;
+            float* a0 = A + (long)m * Lda, a1 = a0 + Lda, a2 = a1 + Lda, a3 = a2 + Lda;
+            float* bp = Tail;
+            for (int kk = 0; kk < K; kk++, bp += 16)
+            {
+                var b0 = Vector512.Load(bp);
+                c0 = Vector512.FusedMultiplyAdd(Vector512.Create(a0[kk]), b0, c0);
+                c1 = Vector512.FusedMultiplyAdd(Vector512.Create(a1[kk]), b0, c1);
+                c2 = Vector512.FusedMultiplyAdd(Vector512.Create(a2[kk]), b0, c2);
+                c3 = Vector512.FusedMultiplyAdd(Vector512.Create(a3[kk]), b0, c3);
+            }
+            StoreTail(m, c0); StoreTail(m + 1, c1); StoreTail(m + 2, c2); StoreTail(m + 3, c3);
+        }
+
+        private readonly void TailKernel1(int m)
+        {
+            var acc = TailStartValue();
+            float* a0 = A + (long)m * Lda;
+            float* bp = Tail;
+            for (int kk = 0; kk < K; kk++, bp += 16)
+                acc = Vector512.FusedMultiplyAdd(Vector512.Create(a0[kk]), Vector512.Load(bp), acc);
+            StoreTail(m, acc);
+        }
+
+        /// <summary>Stores the lanes of real columns only.</summary>
+        private readonly void StoreTail(int m, Vector512<float> value)
+        {
+            float* lanes = stackalloc float[16];
+            value.Store(lanes);
+            float* c = C + (long)m * Ldc + TailStart;
+            for (int j = 0; j < TailWidth; j++) c[j] = lanes[j];
         }
 
         private readonly Vector512<float> Start(int n0) =>
@@ -133,16 +213,6 @@ internal static unsafe class CpuGemm
             for (int kk = 0; kk < K; kk++, bp += Ldb)
                 acc = Vector512.FusedMultiplyAdd(Vector512.Create(a0[kk]), Vector512.Load(bp), acc);
             acc.Store(C + (long)m * Ldc + n0);
-        }
-
-        private readonly void Scalar(int m, int n)
-        {
-            float acc = Bias == null ? 0f : Bias[n];
-            float* a0 = A + (long)m * Lda;
-            float* bp = B + n;
-            for (int kk = 0; kk < K; kk++, bp += Ldb)
-                acc = MathF.FusedMultiplyAdd(a0[kk], *bp, acc);
-            C[(long)m * Ldc + n] = acc;
         }
 
         /// <summary>Applies the epilogue to a finished tile while it is still in cache.</summary>
