@@ -13,16 +13,15 @@ namespace IlgpuVae.Engine.Model;
 /// </summary>
 internal sealed class ForwardPasses : IDisposable
 {
-    private readonly IKernels _k;
-    private readonly ParameterLayout _layout;
-    private readonly DeviceBuffer<float> _parameters;
+    private readonly VaeNetwork _network;
     private readonly List<IDisposable> _owned = [];
 
-    public ForwardPasses(Accelerator accelerator, ModelConfig config, ParameterLayout layout, DeviceBuffer<float> parameters, int capacity)
+    public ForwardPasses(VaeNetwork network, int capacity)
     {
-        _k = accelerator.Kernels;
-        _layout = layout;
-        _parameters = parameters;
+        _network = network;
+        var accelerator = network.Accelerator;
+        var config = network.Config;
+        var layout = network.Layout;
         Config = config;
         Capacity = capacity;
         DeviceBuffer<float> New(long length) { var b = accelerator.Allocate<float>(Math.Max(length, 1)); _owned.Add(b); return b; }
@@ -56,13 +55,7 @@ internal sealed class ForwardPasses : IDisposable
     public void Encode(int rows)
     {
         Check(rows);
-        BufferView<float> x = Input;
-        for (int i = 0; i < _layout.EncoderHidden.Count; i++)
-        {
-            Linear(_layout.EncoderHidden[i], x, EncoderHidden[i], rows, _layout.EncoderHidden[i].Activation);
-            x = EncoderHidden[i];
-        }
-        Linear(_layout.EncoderHead, x, EncoderOut, rows, _layout.EncoderHead.Activation);
+        _network.Encode(Input, EncoderHidden, EncoderOut, rows);
     }
 
     /// <summary>
@@ -74,18 +67,8 @@ internal sealed class ForwardPasses : IDisposable
     public void Decode(int rows)
     {
         Check(rows);
-        BufferView<float> x = Z;
-        for (int i = 0; i < _layout.DecoderHidden.Count; i++)
-        {
-            Linear(_layout.DecoderHidden[i], x, DecoderHidden[i], rows, _layout.DecoderHidden[i].Activation);
-            x = DecoderHidden[i];
-        }
-        Linear(_layout.DecoderOutput, x, Output, rows, Activation.Sigmoid);
+        _network.Decode(Z, DecoderHidden, Output, rows, Activation.Sigmoid);
     }
-
-    private void Linear(LinearLayer l, BufferView<float> x, BufferView<float> y, int rows, Activation activation) =>
-        _k.LinearForward(x, _parameters.View(l.WeightOffset, l.WeightCount), _parameters.View(l.BiasOffset, l.Outputs), y,
-            rows, l.Inputs, l.Outputs, activation);
 
     private void Check(int rows)
     {

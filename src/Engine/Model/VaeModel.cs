@@ -213,7 +213,7 @@ public sealed class VaeModel : IDisposable
         _parameters.Dispose();
     }
 
-    private ForwardPasses Passes(int count) => new(Accelerator, Config, _network.Layout, _parameters, Math.Min(count, ChunkRows));
+    private ForwardPasses Passes(int count) => new(_network, Math.Min(count, ChunkRows));
 
     private LatentCodes NewCodes(int count)
     {

@@ -36,32 +36,51 @@ internal sealed class VaeNetwork
     public void Forward(Workspace ws, int rows, int firstRow, RandomKey noise, float gradScale)
     {
         var c = Config;
-        BufferView<float> input = ws.Input;
-        for (int i = 0; i < Layout.EncoderHidden.Count; i++)
-        {
-            var l = Layout.EncoderHidden[i];
-            _k.LinearForward(input, W(Parameters, l), B(Parameters, l), ws.EncoderActivations[i], rows, l.Inputs, l.Outputs, l.Activation);
-            input = ws.EncoderActivations[i];
-        }
-        var head = Layout.EncoderHead;
-        _k.LinearForward(input, W(Parameters, head), B(Parameters, head), ws.EncoderOut, rows, head.Inputs, head.Outputs, head.Activation);
+        Encode(ws.Input, ws.EncoderActivations, ws.EncoderOut, rows);
         _k.SampleLatent(ws.EncoderOut, ws.Epsilon, ws.Z, rows, c.LatentSize, c.Samples, firstRow, noise);
-        int sampleRows = rows * c.Samples;
-        input = ws.Z;
-        for (int i = 0; i < Layout.DecoderHidden.Count; i++)
-        {
-            var l = Layout.DecoderHidden[i];
-            _k.LinearForward(input, W(Parameters, l), B(Parameters, l), ws.DecoderActivations[i], sampleRows, l.Inputs, l.Outputs, l.Activation);
-            input = ws.DecoderActivations[i];
-        }
-        var o = Layout.DecoderOutput;
-        _k.LinearForward(input, W(Parameters, o), B(Parameters, o), ws.Output, sampleRows, o.Inputs, o.Outputs, o.Activation);
+        Decode(ws.Z, ws.DecoderActivations, ws.Output, rows * c.Samples, Layout.DecoderOutput.Activation);
         if (c.Likelihood == Likelihood.Bernoulli)
             _k.BernoulliLogLikelihood(ws.Output, ws.Input, ws.LogLikelihood, ws.OutputGradient, rows, c.InputSize, c.Samples, gradScale);
         else
             _k.GaussianLogLikelihood(ws.Output, ws.Input, ws.LogLikelihood, ws.OutputGradient, rows, c.InputSize, c.Samples, gradScale, c.MinLogVariance);
         _k.GaussianKl(ws.EncoderOut, ws.Epsilon, ws.Z, ws.Kl, rows, c.LatentSize, c.Samples, c.Estimator);
         _k.ElboRows(ws.LogLikelihood, ws.Kl, ws.Elbo, rows, c.Samples);
+    }
+
+    /// <summary>
+    /// The encoder alone: <paramref name="input"/> (rows × InputSize) through the hidden layers (outputs
+    /// kept in <paramref name="hidden"/>, one buffer per layer) to μ and log σ² in <paramref name="encoderOut"/>.
+    /// Training, evaluation, encoding and importance sampling all run this one sequence of kernel calls,
+    /// so an encoding is the same bits wherever it is computed.
+    /// </summary>
+    public void Encode(BufferView<float> input, IReadOnlyList<DeviceBuffer<float>> hidden, BufferView<float> encoderOut, int rows)
+    {
+        for (int i = 0; i < Layout.EncoderHidden.Count; i++)
+        {
+            var l = Layout.EncoderHidden[i];
+            _k.LinearForward(input, W(Parameters, l), B(Parameters, l), hidden[i], rows, l.Inputs, l.Outputs, l.Activation);
+            input = hidden[i];
+        }
+        var head = Layout.EncoderHead;
+        _k.LinearForward(input, W(Parameters, head), B(Parameters, head), encoderOut, rows, head.Inputs, head.Outputs, head.Activation);
+    }
+
+    /// <summary>
+    /// The decoder alone: z (rows × latent) through the hidden layers to <paramref name="output"/>, whose
+    /// layer applies <paramref name="outputActivation"/>: identity for the logits (or the Gaussian's mean
+    /// pre-activation and log-variance) that the likelihood kernels take, sigmoid for the decoder means.
+    /// </summary>
+    public void Decode(BufferView<float> z, IReadOnlyList<DeviceBuffer<float>> hidden, BufferView<float> output, int rows, Activation outputActivation)
+    {
+        BufferView<float> input = z;
+        for (int i = 0; i < Layout.DecoderHidden.Count; i++)
+        {
+            var l = Layout.DecoderHidden[i];
+            _k.LinearForward(input, W(Parameters, l), B(Parameters, l), hidden[i], rows, l.Inputs, l.Outputs, l.Activation);
+            input = hidden[i];
+        }
+        var o = Layout.DecoderOutput;
+        _k.LinearForward(input, W(Parameters, o), B(Parameters, o), output, rows, o.Inputs, o.Outputs, outputActivation);
     }
 
     /// <summary>
