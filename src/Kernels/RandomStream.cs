@@ -21,6 +21,10 @@ public static class RandomStream
     public const uint Init = 4;
     /// <summary>Dynamic binarization during evaluation; position = 0.</summary>
     public const uint EvalBinarize = 5;
+    /// <summary>ε of the importance-sampling estimate of log p(x); element = sample·latent + unit, position = absolute datapoint index.</summary>
+    public const uint ImportanceNoise = 6;
+    /// <summary>z drawn from the prior N(0, I) for pictures of samples (host side); element = draw index, position = 0.</summary>
+    public const uint PriorSample = 7;
 }
 
 /// <summary>Where a kernel's random draws come from: the seed, the stream and the 64-bit position.</summary>
