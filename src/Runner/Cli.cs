@@ -26,6 +26,8 @@ public static class Cli
             VerifyCommand.Create(console),
             KernelsSourceCommand.Create(console),
         };
+        foreach (var command in FigureCommands.Create(console)) root.Subcommands.Add(command);
+        root.Subcommands.Add(ExperimentCommand.Create(console));
         ParseResult parse = root.Parse(args);
         if (parse.Errors.Count > 0)
         {

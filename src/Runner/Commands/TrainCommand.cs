@@ -25,6 +25,7 @@ internal static class TrainCommand
         likelihood.AcceptOnlyFromAmong("bernoulli", "gaussian");
         var estimator = new Option<string>("--estimator") { Description = "SGVB estimator: B (analytic KL, the paper's default) or A (Monte Carlo KL)", DefaultValueFactory = _ => "B" };
         estimator.AcceptOnlyFromAmong("A", "B", "a", "b");
+        var minLogVariance = new Option<float>("--min-log-variance") { Description = "gaussian decoder: floor of the per-pixel log-variance (bounds the density of pixels that never vary)", DefaultValueFactory = _ => -6f };
         var samples = new Option<int>("--samples") { Description = "L: samples of z per datapoint", DefaultValueFactory = _ => 1 };
         var weightDecay = new Option<float>("--weight-decay") { Description = "λ: gradient += λθ (1/N is the paper's N(0, I) prior on the parameters)", DefaultValueFactory = _ => 0f };
         var seed = new Option<ulong>("--seed") { Description = "seed of every random draw", DefaultValueFactory = _ => 1UL };
@@ -36,7 +37,7 @@ internal static class TrainCommand
 
         var command = new Command("train", "Train the VAE (defaults: the paper's MNIST model 784-500-20, Adagrad lr 0.01, minibatch 100, estimator B).")
         {
-            latent, hidden, epochs, batch, lr, optimizer, likelihood, estimator, samples, weightDecay, seed, binarize, trainLimit, output, resume,
+            latent, hidden, epochs, batch, lr, optimizer, likelihood, estimator, samples, minLogVariance, weightDecay, seed, binarize, trainLimit, output, resume,
         };
         shared.AddDataOptions(command);
         shared.AddAcceleratorOptions(command);
@@ -67,6 +68,7 @@ internal static class TrainCommand
                     Likelihood = parse.GetValue(likelihood) == "gaussian" ? Likelihood.Gaussian : Likelihood.Bernoulli,
                     Estimator = parse.GetValue(estimator)!.Equals("A", StringComparison.OrdinalIgnoreCase) ? KlEstimator.MonteCarlo : KlEstimator.Analytic,
                     Samples = parse.GetValue(samples),
+                    MinLogVariance = parse.GetValue(minLogVariance),
                 };
                 training = new TrainingConfig
                 {
@@ -123,6 +125,7 @@ internal static class TrainCommand
                     $"{metrics.Seconds:F2} s ({metrics.Samples / (double)metrics.Epoch / metrics.Seconds:F0} samples/s)"));
             }
             console.Log($"saved {folder.CheckpointPath}");
+            console.Log($"wrote {Figures.RunReport.Write(folder.Path, trainer.CaptureState(), data, accelerator)}");
             return ExitCodes.Success;
         });
         return command;
