@@ -113,14 +113,14 @@ public sealed record MarginalLikelihoodOptions
     public ulong Seed { get; init; } = 1;
     /// <summary>How pixel bytes become inputs; use the binarization the model was trained with.</summary>
     public Binarization Binarization { get; init; } = Binarization.None;
-    /// <summary>Most decoder rows per launch (memory, not results: the estimate does not depend on it).</summary>
+    /// <summary>Most decoder rows per launch, at most 1024 (the model's limit on samples per datapoint); memory, not results: the estimate does not depend on it.</summary>
     public int ChunkRows { get; init; } = 1000;
 
     /// <summary>Throws <see cref="InputException"/> naming the first bad value.</summary>
     public void Validate()
     {
         if (Samples < 1 || Samples > 1 << 20) throw new InputException($"--samples must be between 1 and 1048576, got {Samples}");
-        if (ChunkRows < 1 || ChunkRows > 1 << 20) throw new InputException($"chunk rows must be between 1 and 1048576, got {ChunkRows}");
+        if (ChunkRows < 1 || ChunkRows > 1024) throw new InputException($"chunk rows must be between 1 and 1024, got {ChunkRows}");
         if (!Enum.IsDefined(Binarization)) throw new InputException($"unknown binarization {Binarization}");
     }
 }
