@@ -149,4 +149,24 @@ public sealed class FigureTests
         foreach (string f in new[] { "curve.png", "samples.png", "reconstructions.png", "manifold.png", "latent.png" })
             PngFile.ReadFile(Path.Combine(run, RunReport.FiguresFolder, f));
     }
+
+    [Test]
+    public void TheReportDrawsImagesThatAreNotSquare()
+    {
+        var random = new Random(3);
+        var pixels = new byte[60 * 15];
+        random.NextBytes(pixels);
+        var images = new ImageSet(60, 3, 5, pixels);
+        var data = new Dataset("wide", images, images, null, null);
+        var model = new ModelConfig { InputSize = 15, HiddenSizes = [6], LatentSize = 2 };
+        var training = new TrainingConfig { BatchSize = 20, Epochs = 1 };
+        using var trainer = new Trainer(_cpu, model, training, data);
+        trainer.TrainEpoch();
+        string run = Path.Combine(_dir, "wide");
+        Directory.CreateDirectory(run);
+        RunReport.Write(run, trainer.CaptureState(), data, _cpu);
+        var samples = PngFile.ReadFile(Path.Combine(run, RunReport.FiguresFolder, "samples.png"));
+        Assert.That((samples.Width, samples.Height), Is.EqualTo((ImageGrid.Gutter + 10 * (5 * 2 + ImageGrid.Gutter), ImageGrid.Gutter + 10 * (3 * 2 + ImageGrid.Gutter))));
+        Assert.That(File.Exists(Path.Combine(run, RunReport.FileName)));
+    }
 }

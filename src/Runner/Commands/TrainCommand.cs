@@ -125,7 +125,7 @@ internal static class TrainCommand
                     $"{metrics.Seconds:F2} s ({metrics.Samples / (double)metrics.Epoch / metrics.Seconds:F0} samples/s)"));
             }
             console.Log($"saved {folder.CheckpointPath}");
-            console.Log($"wrote {Figures.RunReport.Write(folder.Path, trainer.CaptureState(), data, accelerator)}");
+            Figures.RunReport.WriteOrWarn(folder.Path, trainer.CaptureState(), data, accelerator, console.Log);
             return ExitCodes.Success;
         });
         return command;

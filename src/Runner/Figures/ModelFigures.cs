@@ -18,11 +18,11 @@ internal static class ModelFigures
     /// z = (Φ⁻¹(u₁), Φ⁻¹(u₂)) with u = (i + ½)/grid: equal probability mass per cell under the prior. z₁
     /// grows to the right, z₂ upwards. Only for a 2-D latent space.
     /// </summary>
-    public static Canvas Manifold(VaeInference model, int grid, int scale = 1)
+    public static Canvas Manifold(VaeInference model, int grid, int scale = 1, (int Rows, int Columns)? shape = null)
     {
         if (model.Config.LatentSize != 2) throw new InputException($"the manifold figure needs a 2-D latent space; this model has {model.Config.LatentSize} dimensions (train one with --latent 2)");
         if (grid < 2 || grid > 100) throw new InputException($"--grid must be between 2 and 100, got {grid}");
-        var (rows, columns) = Shape(model.Config.InputSize);
+        var (rows, columns) = shape ?? Shape(model.Config.InputSize);
         var z = new float[grid * grid * 2];
         for (int r = 0; r < grid; r++)
             for (int c = 0; c < grid; c++)
@@ -35,10 +35,10 @@ internal static class ModelFigures
     }
 
     /// <summary><paramref name="count"/> decoder means at points drawn from the prior N(0, I).</summary>
-    public static Canvas Samples(VaeInference model, int count, ulong seed, int scale = 2)
+    public static Canvas Samples(VaeInference model, int count, ulong seed, int scale = 2, (int Rows, int Columns)? shape = null)
     {
         if (count < 1 || count > 10_000) throw new InputException($"--count must be between 1 and 10000, got {count}");
-        var (rows, columns) = Shape(model.Config.InputSize);
+        var (rows, columns) = shape ?? Shape(model.Config.InputSize);
         var means = model.DecodeMeans(model.PriorPoints(count, seed), count);
         return ImageGrid.Render(means, count, rows, columns, PerRow(count), scale);
     }
@@ -77,7 +77,7 @@ internal static class ModelFigures
         return ScatterPlot.Render($"{dataName} TEST SET: ENCODER MEANS", "Z1", "Z2", x, y, labels?[..images.Count]);
     }
 
-    /// <summary>Rows × columns of a square image of <paramref name="pixels"/> pixels (the checkpoint stores only the count).</summary>
+    /// <summary>Rows × columns of a square image of <paramref name="pixels"/> pixels (the checkpoint stores only the count; pass the data's shape where it is known).</summary>
     public static (int Rows, int Columns) Shape(int pixels)
     {
         int side = (int)Math.Round(Math.Sqrt(pixels));

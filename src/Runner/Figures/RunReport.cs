@@ -34,10 +34,11 @@ internal static class RunReport
                 curve.ToPng()));
         }
         var inputs = ModelFigures.PictureInputs(state.Training.Binarization);
+        var shape = (data.Test.Rows, data.Test.Columns);
         using (var model = new VaeInference(accelerator, state.Model, state.Parameters))
         {
             figures.Add(("Samples from the prior", "samples.png",
-                "Decoder means E[x|z] at 100 points z drawn from N(0, I).", ModelFigures.Samples(model, 100, state.Training.Seed).ToPng()));
+                "Decoder means E[x|z] at 100 points z drawn from N(0, I).", ModelFigures.Samples(model, 100, state.Training.Seed, shape: shape).ToPng()));
             figures.Add(("Reconstructions", "reconstructions.png",
                 "Test images (odd rows) above the decoder means at their encoder means (even rows).",
                 ModelFigures.Reconstructions(model, data.Test, 50, inputs).ToPng()));
@@ -45,7 +46,7 @@ internal static class RunReport
             {
                 figures.Add(("Learned manifold", "manifold.png",
                     "Decoder means over a 20 × 20 grid of z = Φ⁻¹(u) for u on a regular grid of the unit square (the paper's Figure 4); z₁ to the right, z₂ up.",
-                    ModelFigures.Manifold(model, 20).ToPng()));
+                    ModelFigures.Manifold(model, 20, shape: shape).ToPng()));
                 figures.Add(("Latent space", "latent.png",
                     "Encoder means μ(x) of the test set, coloured by label.",
                     ModelFigures.LatentScatter(model, data.Test, data.TestLabels, data.Name.ToUpperInvariant(), inputs).ToPng()));
@@ -61,6 +62,22 @@ internal static class RunReport
         File.WriteAllText(target + ".tmp", html, new UTF8Encoding(false));
         File.Move(target + ".tmp", target, overwrite: true);
         return target;
+    }
+
+    /// <summary>
+    /// <see cref="Write"/> for the end of `train`: the run itself is already saved, so a report that cannot be
+    /// written (a full disk, a folder that went away, a model the pictures do not fit) is a warning, not a failure.
+    /// </summary>
+    public static void WriteOrWarn(string runFolder, TrainingState state, Dataset data, Accelerator accelerator, Action<string> log)
+    {
+        try
+        {
+            log($"wrote {Write(runFolder, state, data, accelerator)}");
+        }
+        catch (Exception e) when (e is Engine.InputException or IOException or UnauthorizedAccessException)
+        {
+            log($"warning: no {FileName} ({e.Message})");
+        }
     }
 
     /// <summary>
