@@ -106,6 +106,22 @@ public sealed class MarginalLikelihoodTests
     }
 
     [Test]
+    public void TheGaussianDecoderIsEstimatedToo()
+    {
+        var grey = SyntheticImages.Dataset(40, 20, Flip, grey: true);
+        var model = _model with { Likelihood = Likelihood.Gaussian, InitScale = 0.2f };
+        var parameters = ParameterInit.Create(model, 6);
+        var options = new MarginalLikelihoodOptions { Samples = 200, ChunkRows = 64, Seed = 2 };
+        var result = MarginalLikelihood.Estimate(_cpu, model, parameters, grey.Test, options);
+        Assert.That(double.IsFinite(result.MeanLogLikelihood), Is.True);
+        Assert.That(result.MeanLogLikelihood, Is.GreaterThanOrEqualTo(result.MeanLogWeight));
+        // log p(x|z) is bounded by the log-variance floor, at most −½(log 2π + floor) nats per pixel, and the
+        // mean log-weight is E[log p(x|z)] − KL, so it stays below that bound.
+        double bound = SyntheticImages.Pixels * -0.5 * (Math.Log(2 * Math.PI) + model.MinLogVariance);
+        Assert.That(result.MeanLogWeight, Is.LessThan(bound));
+    }
+
+    [Test]
     public void BadSettingsAreInputErrors()
     {
         Assert.Throws<InputException>(() => Estimate(_data.Test, 0));
