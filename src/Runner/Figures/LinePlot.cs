@@ -35,8 +35,9 @@ internal static class LinePlot
             foreach (var p in s.Points)
             {
                 if (!double.IsFinite(p.Y) || (logX && !(p.X > 0))) { previous = null; continue; }
-                double px = frame.MapX(p.X), py = Math.Min(frame.MapY(p.Y), frame.Bottom);
-                if (previous is (double qx, double qy)) canvas.Line(qx, qy, px, py, s.Colour, 2, s.Dashed ? 6 : 0);
+                double px = frame.MapX(p.X), py = frame.MapY(p.Y);
+                if (previous is (double qx, double qy) && ClipToBand(qx, qy, px, py, frame.Top, frame.Bottom, out double ax, out double ay, out double bx, out double by))
+                    canvas.Line(ax, ay, bx, by, s.Colour, 2, s.Dashed ? 6 : 0);
                 if (frame.Inside(px, py)) canvas.Dot(px, py, s.Colour, s.Dashed ? 3 : 5);
                 previous = (px, py);
             }
@@ -49,5 +50,22 @@ internal static class LinePlot
             y += 24;
         }
         return canvas;
+    }
+
+    /// <summary>
+    /// The part of the segment (x0, y0)–(x1, y1) between the horizontal lines y = top and y = bottom; false
+    /// when none of it is. Points below the floor of the plot thus enter it along their true slope.
+    /// </summary>
+    private static bool ClipToBand(double x0, double y0, double x1, double y1, double top, double bottom,
+        out double ax, out double ay, out double bx, out double by)
+    {
+        (ax, ay, bx, by) = (x0, y0, x1, y1);
+        if ((ay > bottom && by > bottom) || (ay < top && by < top)) return false;
+        double Cut(double yFrom, double yTo, double xFrom, double xTo, double y) => xFrom + (xTo - xFrom) * (y - yFrom) / (yTo - yFrom);
+        if (ay > bottom) { ax = Cut(y0, y1, x0, x1, bottom); ay = bottom; }
+        else if (ay < top) { ax = Cut(y0, y1, x0, x1, top); ay = top; }
+        if (by > bottom) { bx = Cut(y0, y1, x0, x1, bottom); by = bottom; }
+        else if (by < top) { bx = Cut(y0, y1, x0, x1, top); by = top; }
+        return true;
     }
 }
