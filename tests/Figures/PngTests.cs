@@ -50,7 +50,7 @@ public sealed class PngTests
     [Test]
     public void EveryGlyphIsSevenRowsOfFiveBits()
     {
-        foreach (char c in "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ .,-+=():/%_^[]<>?×*~≈'−")
+        foreach (char c in "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ .,-+=():/%_^[]<>?×*~≈'−|")
         {
             var g = BitmapFont.Glyph(c);
             Assert.That(g, Has.Length.EqualTo(BitmapFont.Height), $"'{c}'");
@@ -58,5 +58,6 @@ public sealed class PngTests
         }
         Assert.That(BitmapFont.Glyph('a'), Is.SameAs(BitmapFont.Glyph('A')), "lower case is drawn as capitals");
         Assert.That(BitmapFont.Glyph('§'), Is.SameAs(BitmapFont.Glyph('?')));
+        Assert.That(BitmapFont.Glyph('|'), Is.Not.SameAs(BitmapFont.Glyph('?')), "the scatter plot's |Z| needs it");
     }
 }

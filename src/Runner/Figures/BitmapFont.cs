@@ -75,6 +75,7 @@ internal static class BitmapFont
         ['~'] = [0, 0, 0x08, 0x15, 0x02, 0, 0],
         ['≈'] = [0, 0x08, 0x15, 0x02, 0x08, 0x15, 0x02],
         ['\''] = [0x04, 0x04, 0x08, 0, 0, 0, 0],
+        ['|'] = [0x04, 0x04, 0x04, 0x04, 0x04, 0x04, 0x04],
     };
 
     /// <summary>The rows of <paramref name="c"/>'s glyph (capitals for lower-case letters, '?' when missing).</summary>
