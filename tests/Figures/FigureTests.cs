@@ -72,10 +72,11 @@ public sealed class FigureTests
         using var model = Model(2);
         var corner = model.DecodeMeans([(float)InverseNormalCdf.Evaluate(0.1), (float)InverseNormalCdf.Evaluate(0.9)], 1);
         var png = PngFile.Read(ModelFigures.Manifold(model, 5).ToPng());
+        Assert.That(png.Channels, Is.EqualTo(1), "a grid of grey images is written as a greyscale PNG");
         int g = ImageGrid.Gutter;
         for (int r = 0; r < Side; r++)
             for (int c = 0; c < Side; c++)
-                Assert.That(png.Pixels[((g + r) * png.Width + g + c) * 3], Is.EqualTo((byte)Math.Round(corner[r * Side + c] * 255.0)));
+                Assert.That(png.Pixels[((g + r) * png.Width + g + c) * png.Channels], Is.EqualTo((byte)Math.Round(corner[r * Side + c] * 255.0)));
     }
 
     [Test]

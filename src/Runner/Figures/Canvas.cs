@@ -114,6 +114,19 @@ internal sealed class Canvas
         }
     }
 
-    /// <summary>The canvas as an RGB PNG file.</summary>
-    public byte[] ToPng() => Png.Encode(Width, Height, Png.Rgb, _rgb);
+    /// <summary>
+    /// The canvas as a PNG file: greyscale when every pixel is grey (grids of decoded images, a third of
+    /// the size), RGB otherwise.
+    /// </summary>
+    public byte[] ToPng()
+    {
+        var grey = new byte[Width * Height];
+        for (int i = 0; i < grey.Length; i++)
+        {
+            byte r = _rgb[3 * i];
+            if (_rgb[3 * i + 1] != r || _rgb[3 * i + 2] != r) return Png.Encode(Width, Height, Png.Rgb, _rgb);
+            grey[i] = r;
+        }
+        return Png.Encode(Width, Height, Png.Greyscale, grey);
+    }
 }
