@@ -29,6 +29,10 @@ public static class DeviceKernelNames
     public const string OptimizerUpdate = "optimizer_update";
     /// <summary>gather.c: minibatch gather.</summary>
     public const string GatherBatch = "gather_batch";
+    /// <summary>importance.c: per-sample importance log-weights.</summary>
+    public const string ImportanceLogWeights = "importance_log_weights";
+    /// <summary>importance.c: stable log-mean-exp of each row.</summary>
+    public const string LogMeanExp = "log_mean_exp";
 
     /// <summary>Every entry point, in source order.</summary>
     public static IReadOnlyList<string> All { get; } =
@@ -39,5 +43,6 @@ public static class DeviceKernelNames
         ElboRows, SumRows,
         OptimizerUpdate,
         GatherBatch,
+        ImportanceLogWeights, LogMeanExp,
     ];
 }

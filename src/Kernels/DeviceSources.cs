@@ -16,7 +16,7 @@ public static class DeviceSources
 
     /// <summary>The kernel files, in program order.</summary>
     public static IReadOnlyList<string> KernelFiles { get; } =
-        ["linear.c", "latent.c", "likelihood.c", "reduce.c", "optimizer.c", "gather.c"];
+        ["linear.c", "latent.c", "likelihood.c", "reduce.c", "optimizer.c", "gather.c", "importance.c"];
 
     /// <summary>The entry points the program defines (<see cref="DeviceKernelNames.All"/>).</summary>
     public static IReadOnlyList<string> KernelNames => DeviceKernelNames.All;

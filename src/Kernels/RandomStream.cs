@@ -23,6 +23,8 @@ public static class RandomStream
     public const uint EvalBinarize = 5;
     /// <summary>Draws of z from the prior N(0, I) when sampling from a model (host side); element = sample·latent + unit, position = 0.</summary>
     public const uint Prior = 6;
+    /// <summary>ε of the importance-sampling estimate of log p(x); element = sample·latent + unit, position = absolute datapoint index.</summary>
+    public const uint ImportanceNoise = 7;
 }
 
 /// <summary>Where a kernel's random draws come from: the seed, the stream and the 64-bit position.</summary>

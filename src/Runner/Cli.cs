@@ -29,6 +29,8 @@ public static class Cli
             VerifyCommand.Create(console),
             KernelsSourceCommand.Create(console),
         };
+        foreach (var command in FigureCommands.Create(console)) root.Subcommands.Add(command);
+        root.Subcommands.Add(ExperimentCommand.Create(console));
         scripting.AddTo(root);
         ParseResult parse = root.Parse(args);
         if (parse.Errors.Count == 0)

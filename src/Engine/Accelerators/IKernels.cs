@@ -89,4 +89,19 @@ internal interface IKernels
     /// </summary>
     void GatherBatch(BufferView<byte> data, BufferView<int> indices, BufferView<float> x,
         int first, int rows, int pixels, Binarization binarization, RandomKey key);
+
+    /// <summary>
+    /// Importance log-weights: for each sample row r = i·samples + l, w[r] = ll[r] + log p(z) − log q(z|x)
+    /// = ll[r] − Σ_j ½(z² − log σ² − ε²) (32-lane row sum; the log 2π terms cancel). Shapes: encoderOut
+    /// rows×2·latent, ε and z (rows·samples)×latent, ll and w rows·samples.
+    /// </summary>
+    void ImportanceLogWeights(BufferView<float> encoderOut, BufferView<float> epsilon, BufferView<float> z, BufferView<float> ll,
+        BufferView<float> logWeights, int rows, int latent, int samples);
+
+    /// <summary>
+    /// Stable log-mean-exp of each row: result[i] = log((1/count)·Σ_k exp(v[i·count + k])), computed as the
+    /// 32-lane maximum m, then (m + log Σ_k exp(v − m)) − log count with the 32-lane row sum (docs/kernels.md).
+    /// Shapes: values rows×count (count ≥ 1), result rows.
+    /// </summary>
+    void LogMeanExp(BufferView<float> values, BufferView<float> result, int rows, int count);
 }

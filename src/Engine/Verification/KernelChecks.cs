@@ -35,6 +35,7 @@ internal static class KernelChecks
         list.Add(SumRows());
         foreach (var k in Enum.GetValues<OptimizerKind>()) list.Add(Optimizer(k));
         foreach (var b in Enum.GetValues<Binarization>()) list.Add(Gather(b));
+        list.AddRange(ImportanceKernelChecks.Create());
         return list;
     }
 

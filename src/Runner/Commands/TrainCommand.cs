@@ -25,6 +25,7 @@ internal static class TrainCommand
         likelihood.AcceptOnlyFromAmong("bernoulli", "gaussian");
         var estimator = new Option<string>("--estimator") { Description = "SGVB estimator: B (analytic KL, the paper's default) or A (Monte Carlo KL)", DefaultValueFactory = _ => "B" };
         estimator.AcceptOnlyFromAmong("A", "B", "a", "b");
+        var minLogVariance = new Option<float>("--min-log-variance") { Description = "gaussian decoder: floor of the per-pixel log-variance (bounds the density of pixels that never vary)", DefaultValueFactory = _ => -6f };
         var samples = new Option<int>("--samples") { Description = "L: samples of z per datapoint", DefaultValueFactory = _ => 1 };
         var weightDecay = new Option<float>("--weight-decay") { Description = "λ: gradient += λθ (1/N is the paper's N(0, I) prior on the parameters)", DefaultValueFactory = _ => 0f };
         var seed = new Option<ulong>("--seed") { Description = "seed of every random draw", DefaultValueFactory = _ => 1UL };
@@ -40,7 +41,7 @@ internal static class TrainCommand
 
         var command = new Command("train", "Train the VAE (defaults: the paper's MNIST model 784-500-20, Adagrad lr 0.01, minibatch 100, estimator B).")
         {
-            latent, hidden, epochs, batch, lr, optimizer, likelihood, estimator, samples, weightDecay, seed, binarize, trainLimit, output, resume,
+            latent, hidden, epochs, batch, lr, optimizer, likelihood, estimator, samples, minLogVariance, weightDecay, seed, binarize, trainLimit, output, resume,
             keepCheckpoints, checkpointEvery, onDivergence,
         };
         shared.AddDataOptions(command);
@@ -60,6 +61,7 @@ internal static class TrainCommand
                 Likelihood = parse.GetValue(likelihood) == "gaussian" ? Likelihood.Gaussian : Likelihood.Bernoulli,
                 Estimator = parse.GetValue(estimator)!.Equals("A", StringComparison.OrdinalIgnoreCase) ? KlEstimator.MonteCarlo : KlEstimator.Analytic,
                 Samples = parse.GetValue(samples),
+                MinLogVariance = parse.GetValue(minLogVariance),
             };
             var requestedTraining = new TrainingConfig
             {
@@ -106,6 +108,7 @@ internal static class TrainCommand
                         (likelihood, requestedModel.Likelihood, state.Model.Likelihood),
                         (estimator, requestedModel.Estimator, state.Model.Estimator),
                         (samples, requestedModel.Samples, state.Model.Samples),
+                        (minLogVariance, requestedModel.MinLogVariance, state.Model.MinLogVariance),
                         (optimizer, requestedTraining.Optimizer, state.Training.Optimizer),
                         (weightDecay, requestedTraining.WeightDecay, state.Training.WeightDecay),
                         (batch, requestedTraining.BatchSize, state.Training.BatchSize),
@@ -163,7 +166,12 @@ internal static class TrainCommand
                                     $"{trainer.StepsPerEpoch} steps of {effective.BatchSize} per epoch; run folder {folder.Path}");
                     },
                 };
-                return loop.Run(accelerator, model, training, data, state, signals.Token);
+                int code = loop.Run(accelerator, model, training, data, state, signals.Token);
+                // The report (figures, configuration, metrics) is drawn from the final checkpoint; a report
+                // that cannot be written is a warning, never a failed run.
+                if (code == ExitCodes.Success)
+                    Figures.RunReport.WriteOrWarn(folder.Path, CheckpointFile.Load(folder.CheckpointPath), data, accelerator, console.Log);
+                return code;
             }
         });
         return command;

@@ -66,4 +66,11 @@ internal sealed class CpuKernels(CpuAccelerator owner, CpuWorkerPool pool) : IKe
     public void GatherBatch(BufferView<byte> data, BufferView<int> indices, BufferView<float> x,
         int first, int rows, int pixels, Binarization binarization, RandomKey key)
         => CpuGather.Gather(pool, S(data), S(indices), F(x), first, rows, pixels, binarization, key);
+
+    public void ImportanceLogWeights(BufferView<float> encoderOut, BufferView<float> epsilon, BufferView<float> z, BufferView<float> ll,
+        BufferView<float> logWeights, int rows, int latent, int samples)
+        => CpuImportance.LogWeights(F(encoderOut), F(epsilon), F(z), F(ll), F(logWeights), rows, latent, samples);
+
+    public void LogMeanExp(BufferView<float> values, BufferView<float> result, int rows, int count)
+        => CpuImportance.LogMeanExp(F(values), F(result), rows, count);
 }

@@ -192,6 +192,30 @@ internal abstract class DeviceKernels : IKernels
             (int)binarization, key.Stream, key.C2, key.C3, key.K0, key.K1);
     }
 
+    /// <inheritdoc />
+    public void ImportanceLogWeights(BufferView<float> encoderOut, BufferView<float> epsilon, BufferView<float> z, BufferView<float> ll,
+        BufferView<float> logWeights, int rows, int latent, int samples)
+    {
+        Latent(rows, latent, samples);
+        int sampleRows = checked(rows * samples);
+        long sampleElements = (long)sampleRows * latent;
+        var ae = In(encoderOut, (long)rows * 2 * latent, nameof(encoderOut));
+        var aeps = In(epsilon, sampleElements, nameof(epsilon));
+        var az = In(z, sampleElements, nameof(z));
+        var all = In(ll, sampleRows, nameof(ll));
+        var aw = In(logWeights, sampleRows, nameof(logWeights));
+        Run(N.ImportanceLogWeights, RowGroups(sampleRows), RowGroup, ae, aeps, az, all, aw, sampleRows, latent, samples);
+    }
+
+    /// <inheritdoc />
+    public void LogMeanExp(BufferView<float> values, BufferView<float> result, int rows, int count)
+    {
+        Latent(rows, count, 1);
+        var av = In(values, checked(rows * count), nameof(values));
+        var ar = In(result, rows, nameof(result));
+        Run(N.LogMeanExp, RowGroups(rows), RowGroup, av, ar, rows, count);
+    }
+
     private static LaunchGrid GemmGroup => new(G.GemmThreads, G.GemmThreads);
     private static LaunchGrid RowGroup => new(G.RowLanes, G.RowsPerGroup);
     private static LaunchGrid ElementGroup => new(G.ElementThreads);

@@ -1,0 +1,69 @@
+using System.CommandLine;
+using System.Globalization;
+using IlgpuVae.Engine;
+using IlgpuVae.Engine.Model;
+using IlgpuVae.Engine.Training;
+using IlgpuVae.Kernels;
+using IlgpuVae.Runner.Experiments;
+
+namespace IlgpuVae.Runner.Commands;
+
+/// <summary>`ilgpuvae experiment fig2`: the paper's experiments, run end to end with their tables and figures.</summary>
+internal static class ExperimentCommand
+{
+    public static Command Create(CliConsole console) => new("experiment", "Run one of the paper's experiments and write its table and figures.") { Fig2(console) };
+
+    private static Command Fig2(CliConsole console)
+    {
+        var shared = new SharedOptions();
+        var latents = new Option<string>("--latents") { Description = "latent sizes Nz, comma-separated", DefaultValueFactory = _ => "3,5,10,20,200" };
+        var budget = new Option<long>("--budget-samples") { Description = "training samples per latent size (rounded up to whole epochs)", DefaultValueFactory = _ => 600_000L };
+        var perDecade = new Option<int>("--evals-per-decade") { Description = "evaluation points per factor of ten of training samples", DefaultValueFactory = _ => 4 };
+        var trainEval = new Option<int>("--train-eval-images") { Description = "training images the train ELBO is evaluated on", DefaultValueFactory = _ => 10_000 };
+        var hidden = new Option<string>("--hidden") { Description = "encoder hidden sizes (the decoder mirrors them)", DefaultValueFactory = _ => "500" };
+        var lr = new Option<float>("--lr") { Description = "Adagrad learning rate", DefaultValueFactory = _ => 0.01f };
+        var binarize = new Option<string>("--binarize") { Description = "dynamic (the paper's binary MNIST, drawn afresh every step), threshold or none", DefaultValueFactory = _ => "dynamic" };
+        binarize.AcceptOnlyFromAmong("none", "dynamic", "threshold");
+        var seed = new Option<ulong>("--seed") { Description = "seed of every random draw", DefaultValueFactory = _ => 1UL };
+        var output = new Option<string?>("--out") { Description = "output folder (default runs/fig2-<date-time>)" };
+        var trainLimit = new Option<int?>("--train-limit") { Description = "use only the first N training images (for quick trials)" };
+        var command = new Command("fig2", "The paper's Figure 2: train one model per latent size for the same sample budget; write fig2.md (table) and fig2.png (learning curves, log axis).")
+        {
+            latents, budget, perDecade, trainEval, hidden, lr, binarize, seed, output, trainLimit,
+        };
+        shared.AddDataOptions(command);
+        shared.AddAcceleratorOptions(command);
+        command.SetAction(parse =>
+        {
+            var sizes = TrainCommand.ParseSizes(parse.GetValue(latents)!);
+            long samples = parse.GetValue(budget);
+            if (samples < 1) throw new InputException($"--budget-samples must be positive, got {samples}");
+            int points = parse.GetValue(perDecade), images = parse.GetValue(trainEval);
+            if (points is < 1 or > 100) throw new InputException($"--evals-per-decade must be between 1 and 100, got {points}");
+            if (images < 1) throw new InputException($"--train-eval-images must be positive, got {images}");
+            var settings = new Fig2Settings
+            {
+                Latents = sizes,
+                BudgetSamples = samples,
+                PerDecade = points,
+                TrainEvalImages = images,
+                Model = new ModelConfig { HiddenSizes = TrainCommand.ParseSizes(parse.GetValue(hidden)!) },
+                Training = new TrainingConfig
+                {
+                    LearningRate = parse.GetValue(lr),
+                    Seed = parse.GetValue(seed),
+                    Binarization = parse.GetValue(binarize) switch { "none" => Binarization.None, "threshold" => Binarization.Threshold, _ => Binarization.Dynamic },
+                },
+            };
+            foreach (int nz in sizes) (settings.Model with { LatentSize = nz, InputSize = 1 }).Validate();
+            settings.Training.Validate();
+            string folder = parse.GetValue(output) ?? Path.Combine("runs", "fig2-" + DateTime.Now.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture));
+            var data = shared.LoadData(parse, console).WithTrainLimit(parse.GetValue(trainLimit));
+            var rows = new Fig2Experiment(settings, data, () => shared.CreateAccelerator(parse, console), console.Log).Run(folder);
+            console.Out.Write(Fig2Experiment.Table(rows, data.Name, parse.GetValue(binarize)!));
+            console.Log($"wrote {Path.Combine(folder, "fig2.md")} and {Path.Combine(folder, "fig2.png")}");
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+}
