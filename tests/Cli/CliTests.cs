@@ -1,6 +1,7 @@
 using IlgpuVae.Runner;
 using IlgpuVae.Tests.Data;
 using NUnit.Framework;
+using static IlgpuVae.Tests.CommandLine.CliRun;
 
 namespace IlgpuVae.Tests.CommandLine;
 
@@ -24,13 +25,6 @@ public sealed class CliTests
     [OneTimeTearDown]
     public void RemoveData() => Directory.Delete(_dir, recursive: true);
 
-    private static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        var stdout = new StringWriter();
-        var stderr = new StringWriter();
-        int code = Cli.Run(args, stdout, stderr);
-        return (code, stdout.ToString(), stderr.ToString());
-    }
 
     private static void AssertBadInput((int Code, string Out, string Err) r, string expectedFragment)
     {

@@ -4,6 +4,7 @@ using IlgpuVae.Runner;
 using IlgpuVae.Tests.Data;
 using IlgpuVae.Tests.Figures;
 using NUnit.Framework;
+using static IlgpuVae.Tests.CommandLine.CliRun;
 
 namespace IlgpuVae.Tests.CommandLine;
 
@@ -33,13 +34,6 @@ public sealed class FigureCliTests
     [OneTimeTearDown]
     public void Remove() => Directory.Delete(_dir, recursive: true);
 
-    private static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        var stdout = new StringWriter();
-        var stderr = new StringWriter();
-        int code = Cli.Run(args, stdout, stderr);
-        return (code, stdout.ToString(), stderr.ToString());
-    }
 
     [Test]
     public void TrainWritesAReport()

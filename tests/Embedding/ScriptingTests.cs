@@ -3,6 +3,7 @@ using IlgpuVae.Engine.Checkpoints;
 using IlgpuVae.Runner;
 using IlgpuVae.Tests.Data;
 using NUnit.Framework;
+using static IlgpuVae.Tests.CommandLine.CliRun;
 using static IlgpuVae.Tests.Kernels.KernelAssert;
 
 namespace IlgpuVae.Tests.Embedding;
@@ -32,13 +33,6 @@ public sealed class ScriptingTests
     [OneTimeTearDown]
     public void RemoveData() => Directory.Delete(_dir, recursive: true);
 
-    private static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        var stdout = new StringWriter();
-        var stderr = new StringWriter();
-        int code = Cli.Run(args, stdout, stderr);
-        return (code, stdout.ToString(), stderr.ToString());
-    }
 
     private string WriteConfig(string name, string json)
     {

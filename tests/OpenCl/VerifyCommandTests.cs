@@ -3,6 +3,7 @@ using IlgpuVae.Engine.Accelerators.OpenCl;
 using IlgpuVae.Kernels;
 using IlgpuVae.Runner;
 using NUnit.Framework;
+using static IlgpuVae.Tests.CommandLine.CliRun;
 
 namespace IlgpuVae.Tests.OpenCl;
 
@@ -10,13 +11,6 @@ namespace IlgpuVae.Tests.OpenCl;
 [TestFixture]
 public sealed class VerifyCommandTests
 {
-    private static (int Code, string Out, string Error) Run(params string[] args)
-    {
-        var stdout = new StringWriter();
-        var stderr = new StringWriter();
-        int code = Cli.Run(args, stdout, stderr);
-        return (code, stdout.ToString(), stderr.ToString());
-    }
 
     /// <summary>On OpenCL every kernel row says identical and the exit code is 0.</summary>
     [Test]

@@ -1,4 +1,6 @@
 using IlgpuVae.Engine.Accelerators.Cpu;
+using IlgpuVae.Engine.Accelerators.Cuda;
+using IlgpuVae.Engine.Accelerators.OpenCl;
 
 namespace IlgpuVae.Engine.Accelerators;
 
@@ -9,29 +11,14 @@ namespace IlgpuVae.Engine.Accelerators;
 public static class AcceleratorFactory
 {
     /// <summary>Every backend this build has, in `auto` preference order.</summary>
-    internal static IReadOnlyList<IAcceleratorProvider> Providers { get; } = CreateProviders();
-
-    private static IReadOnlyList<IAcceleratorProvider> CreateProviders()
-    {
-        var list = new List<IAcceleratorProvider>();
-        foreach (var name in new[] { "IlgpuVae.Engine.Accelerators.Cuda.CudaAcceleratorProvider", "IlgpuVae.Engine.Accelerators.OpenCl.OpenClAcceleratorProvider" })
-        {
-            // Device backends register by name, so this file does not change when one is added.
-            var type = typeof(AcceleratorFactory).Assembly.GetType(name);
-            if (type is not null && Activator.CreateInstance(type) is IAcceleratorProvider p) list.Add(p);
-        }
-        list.Add(new CpuAcceleratorProvider());
-        return list;
-    }
+    internal static IReadOnlyList<IAcceleratorProvider> Providers { get; } =
+        [new CudaAcceleratorProvider(), new OpenClAcceleratorProvider(), new CpuAcceleratorProvider()];
 
     /// <summary>Lists every device of every backend, with the reason for each one that is not usable.</summary>
     public static IReadOnlyList<AcceleratorInfo> ListDevices()
     {
         var all = new List<AcceleratorInfo>();
         foreach (var p in Providers) all.AddRange(p.Probe());
-        foreach (var kind in Enum.GetValues<AcceleratorKind>())
-            if (Providers.All(p => p.Kind != kind))
-                all.Add(new AcceleratorInfo(kind, 0, kind.ToString(), false, new Dictionary<string, string>(), "this build has no backend for it yet"));
         return all;
     }
 
@@ -62,8 +49,7 @@ public static class AcceleratorFactory
             }
             return new CpuAccelerator(options.CpuThreads);
         }
-        var provider = Providers.FirstOrDefault(p => p.Kind == kind)
-            ?? throw new AcceleratorUnavailableException($"{kind} accelerator: this build has no backend for it yet; use --accelerator cpu");
+        var provider = Providers.First(p => p.Kind == kind);
         var devices = provider.Probe();
         int index = deviceIndex ?? devices.FirstOrDefault(d => d.Usable)?.Index ?? 0;
         var device = devices.FirstOrDefault(d => d.Index == index);

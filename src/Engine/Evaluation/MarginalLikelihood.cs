@@ -75,7 +75,7 @@ public static class MarginalLikelihood
                 kernels.GatherBatch(data, identity, ws.Input.View((long)i * pixels, pixels), d, 1, pixels, options.Binarization,
                     new RandomKey(options.Seed, RandomStream.EvalBinarize, (ulong)d));
             }
-            WorkspacePasses.Encode(net, ws, rows);
+            net.Encode(ws.Input, ws.EncoderActivations, ws.EncoderOut, rows);
             for (int k0 = 0; k0 < k; k0 += chunk)
             {
                 int s = Math.Min(chunk, k - k0);
@@ -85,7 +85,7 @@ public static class MarginalLikelihood
                     kernels.SampleLatent(ws.EncoderOut.View((long)i * 2 * latent, 2 * latent), ws.Epsilon.View(at, (long)s * latent),
                         ws.Z.View(at, (long)s * latent), 1, latent, s, k0, new RandomKey(options.Seed, RandomStream.ImportanceNoise, (ulong)(first + i)));
                 }
-                WorkspacePasses.Decode(net, ws, rows * s);
+                net.Decode(ws.Z, ws.DecoderActivations, ws.Output, rows * s, Activation.Identity);
                 WorkspacePasses.LogLikelihood(net, ws, rows, s);
                 // Several datapoints only ever come with a single chunk (k0 = 0), so the weights of
                 // datapoint i always end up at i·K + k.

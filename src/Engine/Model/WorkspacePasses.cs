@@ -3,30 +3,12 @@ using IlgpuVae.Kernels;
 namespace IlgpuVae.Engine.Model;
 
 /// <summary>
-/// The encoder, the decoder and the likelihood run on their own over a training-shaped
-/// <see cref="Workspace"/>, for work that needs one without the other: importance sampling (one
-/// encoding, thousands of decodings). Encoding and decoding are <see cref="VaeNetwork.Encode"/> and
-/// <see cref="VaeNetwork.Decode"/>, the very halves training runs, so the bits are those of training.
+/// The likelihood on its own over a training-shaped <see cref="Workspace"/>, for importance sampling
+/// (one encoding with <see cref="VaeNetwork.Encode"/>, thousands of decodings with
+/// <see cref="VaeNetwork.Decode"/>, each scored here).
 /// </summary>
 internal static class WorkspacePasses
 {
-    /// <summary>Encoder of <paramref name="rows"/> datapoints in <c>ws.Input</c>: μ and log σ² into <c>ws.EncoderOut</c>.</summary>
-    public static void Encode(VaeNetwork net, Workspace ws, int rows)
-    {
-        net.Encode(ws.Input, ws.EncoderActivations, ws.EncoderOut, rows);
-    }
-
-    /// <summary>
-    /// Decoder of <paramref name="sampleRows"/> latent rows in <c>ws.Z</c> into <c>ws.Output</c>, the output
-    /// layer with <paramref name="outputActivation"/>: identity gives the logits (or the Gaussian's mean
-    /// pre-activation and log-variance) the likelihood kernels take; sigmoid gives the decoder means
-    /// (for the Gaussian decoder, the first half of each row).
-    /// </summary>
-    public static void Decode(VaeNetwork net, Workspace ws, int sampleRows, Activation outputActivation = Activation.Identity)
-    {
-        net.Decode(ws.Z, ws.DecoderActivations, ws.Output, sampleRows, outputActivation);
-    }
-
     /// <summary>
     /// log p(x|z) of every decoder row in <c>ws.Output</c> into <c>ws.LogLikelihood</c>, against the
     /// <paramref name="rows"/> inputs in <c>ws.Input</c> (decoder row r belongs to datapoint r / samples).

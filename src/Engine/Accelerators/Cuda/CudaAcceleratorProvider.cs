@@ -3,7 +3,7 @@ namespace IlgpuVae.Engine.Accelerators.Cuda;
 /// <summary>
 /// The CUDA backend: lists every device the driver reports (with the reason for each one the engine
 /// cannot use, or the single reason there are none: no driver, no GPU, no NVRTC) and creates
-/// accelerators on them. Found by <see cref="AcceleratorFactory"/> through its type name. Discovery
+/// accelerators on them. Registered in <see cref="AcceleratorFactory"/>. Discovery
 /// runs once per process.
 /// </summary>
 internal sealed class CudaAcceleratorProvider : IAcceleratorProvider

@@ -2,8 +2,8 @@ namespace IlgpuVae.Engine.Accelerators.OpenCl;
 
 /// <summary>
 /// The OpenCL backend: lists every device of every platform (with the reason for each one exact mode
-/// cannot use) and creates accelerators on them. Found by <see cref="AcceleratorFactory"/> through its
-/// type name. Discovery runs once per process.
+/// cannot use) and creates accelerators on them. Registered in <see cref="AcceleratorFactory"/>.
+/// Discovery runs once per process.
 /// </summary>
 internal sealed class OpenClAcceleratorProvider : IAcceleratorProvider
 {
