@@ -12,10 +12,20 @@ if ! dotnet build tests/IlgpuVae.Tests.csproj -c Release -nologo -v q; then
 fi
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
-dotnet tests/bin/Release/net10.0/IlgpuVae.Tests.dll "$@" 2>&1 | tee "$log"
+# --no-ansi: under CI (CI=true and the like) the test host otherwise colours its summary lines,
+# and a colour code in front of "succeeded: N" hid the totals from the parser below.
+dotnet tests/bin/Release/net10.0/IlgpuVae.Tests.dll --no-ansi "$@" 2>&1 | tee "$log"
 rc=${PIPESTATUS[0]}
-count() { grep -E "^\s+$1: [0-9]+" "$log" | tail -n 1 | grep -oE '[0-9]+' || echo 0; }
-passed=$(count succeeded); failed=$(count failed); skipped=$(count skipped)
+# Strip any escape sequence that still got through before reading the summary block.
+plain=$(sed -E 's/\x1b\[[0-9;?]*[A-Za-z]//g' "$log")
+count() { grep -E "^\s*$1: [0-9]+" <<<"$plain" | tail -n 1 | grep -oE '[0-9]+'; }
+total=$(count total); passed=$(count succeeded); failed=$(count failed); skipped=$(count skipped)
+if [ -z "$total" ] || [ -z "$passed" ] || [ -z "$failed" ] || [ -z "$skipped" ]; then
+  # No summary block means the host died or its format changed: never report "0 failed" then.
+  echo "test.sh: the test host printed no totals (exit code $rc)" >&2
+  echo "0 passed, 1 failed, 0 skipped"
+  exit 1
+fi
 if [ "$rc" -ne 0 ] && [ "$failed" -eq 0 ]; then failed=1; fi
 echo "$passed passed, $failed failed, $skipped skipped"
 exit "$rc"
