@@ -30,6 +30,22 @@ public abstract class Accelerator : IDisposable
     /// <summary>Waits until all queued work has finished.</summary>
     public abstract void Synchronize();
 
+    /// <summary>
+    /// How long <paramref name="work"/> (kernel launches queued on this accelerator) takes on the
+    /// device: earlier work is drained first, then the work is queued and waited for. This version
+    /// reads the host's clock across the work and a final <see cref="Synchronize"/>: for the CPU, whose
+    /// kernels run during the call, that is their time; for OpenCL it also holds the host's cost of
+    /// queuing. CUDA overrides it with events on its stream, timed by the GPU itself.
+    /// </summary>
+    internal virtual TimeSpan MeasureDeviceTime(Action work)
+    {
+        Synchronize();
+        long start = System.Diagnostics.Stopwatch.GetTimestamp();
+        work();
+        Synchronize();
+        return System.Diagnostics.Stopwatch.GetElapsedTime(start);
+    }
+
     /// <summary>Releases the device.</summary>
     public abstract void Dispose();
 

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
+using IlgpuVae.Engine.Benchmarking;
 using IlgpuVae.Engine.Data;
 using IlgpuVae.Engine.Model;
 using IlgpuVae.Engine.Training;
@@ -23,14 +24,37 @@ internal static class BenchCommand
         var repeats = new Option<int>("--repeats") { Description = "timed repetitions (the median is reported)", DefaultValueFactory = _ => 3 };
         var hidden = new Option<string>("--hidden") { Description = "encoder hidden sizes", DefaultValueFactory = _ => "500" };
         var latent = new Option<int>("--latent") { Description = "latent size", DefaultValueFactory = _ => 20 };
+        var kernels = new Option<bool>("--kernels")
+        {
+            Description = "time each kernel of a training step on its own instead (device time per launch; the paper model's shapes, batch 100 and 1024 unless --batch-size is given)",
+        };
+        var kernelIterations = new Option<int?>("--kernel-iterations")
+        {
+            Description = "with --kernels: launches per timed repetition (default: enough for 20 ms)",
+        };
         var json = JsonOutput.CreateOption();
-        var command = new Command("bench", "Measure training throughput of the paper's model on synthetic 28×28 data.") { batch, steps, repeats, hidden, latent, json };
+        var command = new Command("bench", "Measure training throughput of the paper's model on synthetic 28×28 data, or with --kernels the time of each kernel.")
+            { batch, steps, repeats, hidden, latent, kernels, kernelIterations, json };
         shared.AddAcceleratorOptions(command);
         command.SetAction(parse =>
         {
             int m = parse.GetValue(batch), n = parse.GetValue(steps), reps = parse.GetValue(repeats);
-            if (n < 1) throw new Engine.InputException($"--steps must be positive, got {n}");
             if (reps < 1) throw new Engine.InputException($"--repeats must be positive, got {reps}");
+            bool Given(Option option) => parse.GetResult(option) is { Implicit: false };
+            if (parse.GetValue(kernels))
+            {
+                // The kernels are timed at the paper model's shapes only; an option that would change the
+                // model or the step count is refused rather than silently ignored.
+                foreach (var option in new Option[] { steps, hidden, latent })
+                    if (Given(option)) throw new Engine.InputException($"{option.Name} does not apply to bench --kernels, which times the paper model's shapes");
+                int? launches = parse.GetValue(kernelIterations);
+                if (launches is < 1) throw new Engine.InputException($"--kernel-iterations must be positive, got {launches}");
+                IReadOnlyList<int> batches = Given(batch) ? [m] : PaperShapes.Batches;
+                foreach (int size in batches) new TrainingConfig { BatchSize = size }.Validate();
+                return RunKernels(parse, shared, console, batches, reps, launches, parse.GetValue(json));
+            }
+            if (Given(kernelIterations)) throw new Engine.InputException("--kernel-iterations applies only with --kernels");
+            if (n < 1) throw new Engine.InputException($"--steps must be positive, got {n}");
             var model = new ModelConfig { HiddenSizes = TrainCommand.ParseSizes(parse.GetValue(hidden)!), LatentSize = parse.GetValue(latent) };
             var training = new TrainingConfig { BatchSize = m, EvalBatchSize = m };
             model.Validate();
@@ -66,6 +90,25 @@ internal static class BenchCommand
             return ExitCodes.Success;
         });
         return command;
+    }
+
+    private static int RunKernels(ParseResult parse, SharedOptions shared, CliConsole console, IReadOnlyList<int> batches, int repeats,
+        int? launches, bool json)
+    {
+        using var accelerator = shared.CreateAccelerator(parse, console);
+        double? peak = KernelBench.Fp32PeakFlops(accelerator);
+        string timer = KernelBench.TimerOf(accelerator);
+        var timings = KernelBench.Run(accelerator, batches, repeats, launches, peak, console.Log);
+        if (json)
+        {
+            JsonOutput.Write(console, new
+            {
+                Accelerator = accelerator.Name, Timer = timer, Fp32PeakGflops = peak / 1e9, Repeats = repeats, Kernels = timings,
+            });
+            return ExitCodes.Success;
+        }
+        KernelBench.WriteTable(console.Out, accelerator.Name, timer, KernelBench.Fp32PeakDescription(accelerator), repeats, timings);
+        return ExitCodes.Success;
     }
 
     private static Dataset SyntheticData(int pixels, long count)

@@ -64,6 +64,13 @@ internal sealed unsafe class CudaAccelerator : Accelerator
     }
 
     /// <inheritdoc />
+    internal override TimeSpan MeasureDeviceTime(Action work)
+    {
+        Program.MakeCurrent();
+        return CudaEventTimer.Measure(Stream, work);
+    }
+
+    /// <inheritdoc />
     public override void Dispose()
     {
         if (_stream == 0) return;

@@ -18,6 +18,9 @@ internal sealed record CudaDevice
     public required int Minor { get; init; }
     public required ulong TotalMemory { get; init; }
     public required int Multiprocessors { get; init; }
+
+    /// <summary>The clock the driver reports (CU_DEVICE_ATTRIBUTE_CLOCK_RATE) in kHz; 0 when it reports none.</summary>
+    public required int ClockKilohertz { get; init; }
     public required int MaxThreadsPerBlock { get; init; }
     public required int MaxGridY { get; init; }
     public required int ComputeMode { get; init; }
@@ -31,6 +34,12 @@ internal sealed record CudaDevice
     /// <summary>Why NVRTC cannot serve this device (set when <see cref="Target"/> is null).</summary>
     public required string? TargetProblem { get; init; }
 
+    /// <summary>The FP32 peak in FLOP/s (<see cref="Fp32Peak"/>), or null when the compute capability is not in its table.</summary>
+    public double? Fp32PeakFlops => Fp32Peak.FlopsPerSecond(Major, Minor, Multiprocessors, ClockKilohertz);
+
+    /// <summary>The FP32 peak and how it was worked out (<see cref="Fp32Peak.Describe"/>), or null without one.</summary>
+    public string? Fp32PeakDescription => Fp32Peak.Describe(Major, Minor, Multiprocessors, ClockKilohertz);
+
     /// <summary>Why the engine cannot run here, or null when it can.</summary>
     public string? Reason =>
         ComputeMode == ComputeModeProhibited ? "its compute mode is 'prohibited' (nvidia-smi -c): no process may use it"
@@ -39,9 +48,10 @@ internal sealed record CudaDevice
         : Target is null ? TargetProblem ?? "NVRTC cannot compile for it"
         : null;
 
-    /// <summary>What `ilgpuvae devices` shows about it.</summary>
-    public AcceleratorInfo ToInfo() => new(AcceleratorKind.Cuda, Index, Name, Reason is null,
-        new Dictionary<string, string>
+    /// <summary>What `ilgpuvae devices` shows about it (the FP32 peak only for a usable device whose capability is in <see cref="Fp32Peak"/>'s table).</summary>
+    public AcceleratorInfo ToInfo()
+    {
+        var details = new Dictionary<string, string>
         {
             ["compute capability"] = string.Create(CultureInfo.InvariantCulture, $"{Major}.{Minor}"),
             ["multiprocessors"] = Multiprocessors.ToString(CultureInfo.InvariantCulture),
@@ -50,7 +60,10 @@ internal sealed record CudaDevice
             ["driver"] = DriverVersion,
             ["nvrtc"] = NvrtcVersion ?? "not available",
             ["kernels"] = Target?.Describe() ?? "none",
-        }, Reason);
+        };
+        if (Reason is null && Fp32PeakDescription is { } peak) details["fp32 peak"] = peak;
+        return new AcceleratorInfo(AcceleratorKind.Cuda, Index, Name, Reason is null, details, Reason);
+    }
 
     /// <summary>
     /// Every device, or the reason there are none (no driver library, a stub library, no GPU). NVRTC is
@@ -105,6 +118,9 @@ internal sealed record CudaDevice
                 Minor = minor,
                 TotalMemory = memory,
                 Multiprocessors = Attribute(handle, AttributeMultiprocessorCount),
+                // Only a yardstick for `devices` and `bench --kernels`: a driver that no longer reports the clock
+                // costs the peak figure, never the device.
+                ClockKilohertz = TryAttribute(handle, AttributeClockRate),
                 MaxThreadsPerBlock = Attribute(handle, AttributeMaxThreadsPerBlock),
                 MaxGridY = Attribute(handle, AttributeMaxGridDimY),
                 ComputeMode = Attribute(handle, AttributeComputeMode),
@@ -127,6 +143,13 @@ internal sealed record CudaDevice
         int value = 0;
         CudaException.Check(cuDeviceGetAttribute(&value, attribute, device), $"cuDeviceGetAttribute({attribute})");
         return value;
+    }
+
+    /// <summary>The attribute's value, or 0 when the driver refuses the query.</summary>
+    private static unsafe int TryAttribute(int device, int attribute)
+    {
+        int value = 0;
+        return cuDeviceGetAttribute(&value, attribute, device) == Success ? value : 0;
     }
 
     private static unsafe string ReadName(int device)

@@ -24,6 +24,7 @@ internal static unsafe class CudaNative
     // ---- CUdevice_attribute ----
     public const int AttributeMaxThreadsPerBlock = 1;
     public const int AttributeMaxGridDimY = 6;
+    public const int AttributeClockRate = 13;
     public const int AttributeMultiprocessorCount = 16;
     public const int AttributeComputeMode = 20;
     public const int AttributePciBusId = 33;
@@ -58,6 +59,11 @@ internal static unsafe class CudaNative
     public static delegate* unmanaged<nint*, uint, int> cuStreamCreate;
     public static delegate* unmanaged<nint, int> cuStreamDestroy_v2;
     public static delegate* unmanaged<nint, int> cuStreamSynchronize;
+    public static delegate* unmanaged<nint*, uint, int> cuEventCreate;
+    public static delegate* unmanaged<nint, nint, int> cuEventRecord;
+    public static delegate* unmanaged<nint, int> cuEventSynchronize;
+    public static delegate* unmanaged<float*, nint, nint, int> cuEventElapsedTime;
+    public static delegate* unmanaged<nint, int> cuEventDestroy_v2;
     public static delegate* unmanaged<nint*, void*, int> cuModuleLoadData;
     public static delegate* unmanaged<nint, int> cuModuleUnload;
     public static delegate* unmanaged<nint*, nint, byte*, int> cuModuleGetFunction;
@@ -98,6 +104,13 @@ internal static unsafe class CudaNative
             cuStreamCreate = (delegate* unmanaged<nint*, uint, int>)NativeLibrarySearch.Export(library, "cuStreamCreate");
             cuStreamDestroy_v2 = (delegate* unmanaged<nint, int>)NativeLibrarySearch.Export(library, "cuStreamDestroy_v2");
             cuStreamSynchronize = (delegate* unmanaged<nint, int>)NativeLibrarySearch.Export(library, "cuStreamSynchronize");
+            cuEventCreate = (delegate* unmanaged<nint*, uint, int>)NativeLibrarySearch.Export(library, "cuEventCreate");
+            cuEventRecord = (delegate* unmanaged<nint, nint, int>)NativeLibrarySearch.Export(library, "cuEventRecord");
+            cuEventSynchronize = (delegate* unmanaged<nint, int>)NativeLibrarySearch.Export(library, "cuEventSynchronize");
+            // Drivers of CUDA 12.8 and later export cuEventElapsedTime_v2 (same signature), older ones only the
+            // unsuffixed name, and CUDA 13 drivers may drop that one: take whichever the driver has, newest first.
+            cuEventElapsedTime = (delegate* unmanaged<float*, nint, nint, int>)NativeLibrarySearch.FirstExport(library, ["cuEventElapsedTime_v2", "cuEventElapsedTime"]).Address;
+            cuEventDestroy_v2 = (delegate* unmanaged<nint, int>)NativeLibrarySearch.Export(library, "cuEventDestroy_v2");
             cuModuleLoadData = (delegate* unmanaged<nint*, void*, int>)NativeLibrarySearch.Export(library, "cuModuleLoadData");
             cuModuleUnload = (delegate* unmanaged<nint, int>)NativeLibrarySearch.Export(library, "cuModuleUnload");
             cuModuleGetFunction = (delegate* unmanaged<nint*, nint, byte*, int>)NativeLibrarySearch.Export(library, "cuModuleGetFunction");

@@ -128,6 +128,18 @@ internal sealed class NativeLibrarySearch
     public static nint Export(nint library, string name) =>
         NativeLibrary.TryGetExport(library, name, out nint address) ? address : throw new EntryPointNotFoundException(name);
 
+    /// <summary>
+    /// The first of <paramref name="names"/> that the loaded library exports, with its address: for an entry
+    /// point whose export name changed between driver versions. None of them exported raises
+    /// <see cref="EntryPointNotFoundException"/> naming them all.
+    /// </summary>
+    public static (nint Address, string Name) FirstExport(nint library, IReadOnlyList<string> names)
+    {
+        foreach (var name in names)
+            if (NativeLibrary.TryGetExport(library, name, out nint address)) return (address, name);
+        throw new EntryPointNotFoundException(string.Join(" or ", names));
+    }
+
     /// <summary>"13.0.48" → [13, 0, 48]; anything else (e.g. "13.0.48.bak") → null.</summary>
     private static int[]? ParseVersion(string suffix)
     {

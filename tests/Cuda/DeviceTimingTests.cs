@@ -1,0 +1,129 @@
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+using IlgpuVae.Engine.Accelerators;
+using IlgpuVae.Engine.Accelerators.Cuda;
+using IlgpuVae.Engine.Benchmarking;
+using NUnit.Framework;
+
+namespace IlgpuVae.Tests.Cuda;
+
+/// <summary>
+/// <see cref="Accelerator.MeasureDeviceTime"/>: the host-clock version on the CPU and on a stand-in device
+/// with queued work, CUDA's events on a GPU (ignored without one), the export fallback that binds
+/// cuEventElapsedTime, and the FP32 peak table against published figures.
+/// </summary>
+[TestFixture]
+public sealed class DeviceTimingTests
+{
+    [Test]
+    public void TheCpuMeasuresTheWork()
+    {
+        using var cpu = AcceleratorFactory.Create(AcceleratorKind.Cpu);
+        var measured = cpu.MeasureDeviceTime(() => Thread.Sleep(50));
+        Assert.That(measured, Is.GreaterThanOrEqualTo(TimeSpan.FromMilliseconds(50)));
+    }
+
+    [Test]
+    public void TheBaseDrainsEarlierWorkAndWaitsForTheWorksOwn()
+    {
+        using var device = new QueueingAccelerator();
+        device.Queue(TimeSpan.FromMilliseconds(400)); // queued before: not part of the measurement
+        var measured = device.MeasureDeviceTime(() => device.Queue(TimeSpan.FromMilliseconds(60)));
+        Assert.That(measured, Is.GreaterThanOrEqualTo(TimeSpan.FromMilliseconds(60)), "the work's own queued time is waited for");
+        Assert.That(measured, Is.LessThan(TimeSpan.FromMilliseconds(400)), "the work queued before was drained first");
+        Assert.That(device.Pending, Is.EqualTo(TimeSpan.Zero));
+    }
+
+    [Test]
+    public void ElapsedMillisecondsBecomeTicks()
+    {
+        Assert.That(CudaEventTimer.FromMilliseconds(0f), Is.EqualTo(TimeSpan.Zero));
+        Assert.That(CudaEventTimer.FromMilliseconds(0.0005f).Ticks, Is.EqualTo(5), "0.5 µs, the events' resolution, is 5 ticks of 100 ns");
+        Assert.That(CudaEventTimer.FromMilliseconds(20.25f), Is.EqualTo(TimeSpan.FromMicroseconds(20_250)));
+    }
+
+    [Test]
+    public void EventTimingOnAGpuCountsTheWorkAndNoMore()
+    {
+        using var cuda = CudaTestEnvironment.CreateAccelerator();
+        using var work = new GemmWorkload(cuda, 1024, 784, 500);
+        cuda.MeasureDeviceTime(() => work.Launch(GemmKernel.LinearForward)); // warm-up
+        var clock = Stopwatch.StartNew();
+        var measured = cuda.MeasureDeviceTime(() =>
+        {
+            for (int i = 0; i < 100; i++) work.Launch(GemmKernel.LinearForward);
+        });
+        var wall = clock.Elapsed;
+        Assert.That(measured, Is.GreaterThan(TimeSpan.Zero));
+        Assert.That(measured, Is.LessThanOrEqualTo(wall), "the GPU's time of the work fits in the host's time around the call");
+        // Host time between the two events is device time too (the stream idles): a sleep is measured.
+        Assert.That(cuda.MeasureDeviceTime(() => Thread.Sleep(50)), Is.GreaterThanOrEqualTo(TimeSpan.FromMilliseconds(49.9)));
+    }
+
+    [Test]
+    public void TheFirstExportPresentIsBound()
+    {
+        nint libc = NativeLibrary.Load("libc.so.6");
+        var (address, name) = NativeLibrarySearch.FirstExport(libc, ["ilgpuvae_no_such_function_v2", "strlen"]);
+        Assert.That(name, Is.EqualTo("strlen"), "a missing newer name falls back to the older one");
+        Assert.That(address, Is.EqualTo(NativeLibrary.GetExport(libc, "strlen")));
+        Assert.That(NativeLibrarySearch.FirstExport(libc, ["strlen", "strcmp"]).Name, Is.EqualTo("strlen"), "the first name wins when both exist");
+        var e = Assert.Throws<EntryPointNotFoundException>(() => NativeLibrarySearch.FirstExport(libc, ["ilgpuvae_none_v2", "ilgpuvae_none"]));
+        Assert.That(e!.Message, Is.EqualTo("ilgpuvae_none_v2 or ilgpuvae_none"), "the reason names every name tried");
+    }
+
+    [TestCase(9, 0, 132, 1_980_000, 66.91, TestName = "H100 SXM: 66.9 TFLOP/s")]
+    [TestCase(8, 0, 108, 1_410_000, 19.49, TestName = "A100: 19.5 TFLOP/s")]
+    [TestCase(8, 6, 82, 1_695_000, 35.58, TestName = "RTX 3090: 35.6 TFLOP/s")]
+    [TestCase(7, 0, 80, 1_530_000, 15.67, TestName = "V100 SXM2: 15.7 TFLOP/s")]
+    public void TheFp32PeakMatchesPublishedFigures(int major, int minor, int sms, int clockKhz, double teraflops)
+    {
+        Assert.That(Fp32Peak.FlopsPerSecond(major, minor, sms, clockKhz)! / 1e12, Is.EqualTo(teraflops).Within(0.01));
+    }
+
+    [Test]
+    public void AnUnknownCapabilityOrClockHasNoPeak()
+    {
+        Assert.That(Fp32Peak.LanesPerMultiprocessor(11, 0), Is.Null, "not in the guide's table");
+        Assert.That(Fp32Peak.FlopsPerSecond(99, 0, 132, 1_980_000), Is.Null);
+        Assert.That(Fp32Peak.FlopsPerSecond(9, 0, 132, 0), Is.Null, "a driver that reports no clock");
+        Assert.That(Fp32Peak.Describe(9, 0, 132, 0), Is.Null);
+        Assert.That(Fp32Peak.Describe(9, 0, 132, 1_980_000), Is.EqualTo("66.9 TFLOP/s (132 SMs × 128 FP32 lanes × 2 × 1980 MHz)"));
+    }
+
+    [Test]
+    public void AUsableGpuShowsItsPeak()
+    {
+        CudaTestEnvironment.RequireDevice();
+        var device = CudaTestEnvironment.UsableDevice!;
+        var (major, minor) = (int.Parse(device.Details["compute capability"].Split('.')[0]), int.Parse(device.Details["compute capability"].Split('.')[1]));
+        if (Fp32Peak.LanesPerMultiprocessor(major, minor) is null)
+            Assert.That(device.Details.ContainsKey("fp32 peak"), Is.False);
+        else
+            Assert.That(device.Details["fp32 peak"], Does.Match(@"^\d+\.\d TFLOP/s \(\d+ SMs × \d+ FP32 lanes × 2 × \d+(\.\d)? MHz\)$"));
+    }
+
+    /// <summary>
+    /// A stand-in device whose "queue" is a length of time: work adds to it and Synchronize sleeps it off,
+    /// as a device with queued kernels would keep the host waiting.
+    /// </summary>
+    private sealed class QueueingAccelerator : Accelerator
+    {
+        public TimeSpan Pending { get; private set; }
+
+        public void Queue(TimeSpan work) => Pending += work;
+
+        public override AcceleratorKind Kind => AcceleratorKind.Cpu;
+        public override string Name => "queueing stand-in";
+        internal override IKernels Kernels => throw new NotSupportedException("the stand-in runs no kernels");
+        internal override DeviceBuffer<T> Allocate<T>(long length) => throw new NotSupportedException("the stand-in has no memory");
+
+        public override void Synchronize()
+        {
+            Thread.Sleep(Pending);
+            Pending = TimeSpan.Zero;
+        }
+
+        public override void Dispose() { }
+    }
+}
