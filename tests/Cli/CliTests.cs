@@ -26,7 +26,8 @@ public sealed class CliTests
     public void RemoveData() => Directory.Delete(_dir, recursive: true);
 
 
-    private static void AssertBadInput((int Code, string Out, string Err) r, string expectedFragment)
+    /// <summary>Exit code 2 and exactly one error line (log lines aside) holding <paramref name="expectedFragment"/>, without a stack trace.</summary>
+    internal static void AssertBadInput((int Code, string Out, string Err) r, string expectedFragment)
     {
         Assert.That(r.Code, Is.EqualTo(ExitCodes.BadInput), r.Err);
         var lines = r.Err.Split('\n', StringSplitOptions.RemoveEmptyEntries).Where(l => !l.StartsWith('[')).ToArray();
