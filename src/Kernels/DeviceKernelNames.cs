@@ -3,14 +3,16 @@ namespace IlgpuVae.Kernels;
 /// <summary>The entry points of the device program (the <c>KERNEL</c> functions of src/Kernels/Device/*.c).</summary>
 public static class DeviceKernelNames
 {
-    /// <summary>linear.c: fused matmul + bias + activation.</summary>
-    public const string LinearForward = "linear_forward";
-    /// <summary>linear.c: gradient at the layer input, activation derivative fused.</summary>
-    public const string LinearBackwardData = "linear_backward_data";
-    /// <summary>linear.c: weight gradient.</summary>
-    public const string LinearBackwardWeights = "linear_backward_weights";
     /// <summary>linear.c: bias gradient (column sums).</summary>
     public const string LinearBackwardBias = "linear_backward_bias";
+    /// <summary>linear_tiled.c: fused matmul + bias + activation.</summary>
+    public const string LinearForward = "linear_forward";
+    /// <summary>linear_tiled.c: gradient at the layer input, activation derivative fused.</summary>
+    public const string LinearBackwardData = "linear_backward_data";
+    /// <summary>linear_tiled.c: weight gradient.</summary>
+    public const string LinearBackwardWeights = "linear_backward_weights";
+    /// <summary>The suffix of the small-tile variants of the three kernels above (<see cref="DeviceGeometry.GemmSmallTile"/>).</summary>
+    public const string SmallTileSuffix = "_tile32";
     /// <summary>latent.c: reparameterized sampling.</summary>
     public const string SampleLatent = "sample_latent";
     /// <summary>latent.c: KL per datapoint.</summary>
@@ -37,7 +39,9 @@ public static class DeviceKernelNames
     /// <summary>Every entry point, in source order.</summary>
     public static IReadOnlyList<string> All { get; } =
     [
-        LinearForward, LinearBackwardData, LinearBackwardWeights, LinearBackwardBias,
+        LinearBackwardBias,
+        LinearForward, LinearBackwardData, LinearBackwardWeights,
+        LinearForward + SmallTileSuffix, LinearBackwardData + SmallTileSuffix, LinearBackwardWeights + SmallTileSuffix,
         SampleLatent, GaussianKl, LatentBackward,
         BernoulliLogLikelihood, GaussianLogLikelihood,
         ElboRows, SumRows,

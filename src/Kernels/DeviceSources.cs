@@ -1,5 +1,6 @@
 using System.Reflection;
 using System.Text;
+using System.Text.RegularExpressions;
 
 namespace IlgpuVae.Kernels;
 
@@ -16,7 +17,10 @@ public static class DeviceSources
 
     /// <summary>The kernel files, in program order.</summary>
     public static IReadOnlyList<string> KernelFiles { get; } =
-        ["linear.c", "latent.c", "likelihood.c", "reduce.c", "optimizer.c", "gather.c", "importance.c"];
+        ["linear.c", "linear_tiled.c", "latent.c", "likelihood.c", "reduce.c", "optimizer.c", "gather.c", "importance.c"];
+
+    /// <summary>The file that is put into the program once per matrix-product tile size.</summary>
+    public const string TiledFile = "linear_tiled.c";
 
     /// <summary>The entry points the program defines (<see cref="DeviceKernelNames.All"/>).</summary>
     public static IReadOnlyList<string> KernelNames => DeviceKernelNames.All;
@@ -41,7 +45,18 @@ public static class DeviceSources
         Append(text, PreludeFile(dialect));
         text.Append("#line 1 \"DeviceGeometry\"\n").Append(DeviceGeometry.Defines());
         foreach (var file in Headers) Append(text, file);
-        foreach (var file in KernelFiles) Append(text, file);
+        foreach (var file in KernelFiles)
+        {
+            if (file != TiledFile)
+            {
+                Append(text, file);
+                continue;
+            }
+            // One copy per tile size, its names made distinct by replacing GEMM_NAME(n) in the text
+            // (so the program, as `kernels-source` prints it, names every entry point literally).
+            AppendTiled(text, DeviceGeometry.GemmTile, "");
+            AppendTiled(text, DeviceGeometry.GemmSmallTile, DeviceKernelNames.SmallTileSuffix);
+        }
         return text.ToString();
     }
 
@@ -55,11 +70,18 @@ public static class DeviceSources
         return reader.ReadToEnd();
     }
 
-    private static void Append(StringBuilder text, string file)
+    private static void Append(StringBuilder text, string file, Func<string, string>? edit = null)
     {
         text.Append("#line 1 \"").Append(file).Append("\"\n");
         string body = Read(file).Replace("\r\n", "\n");
+        if (edit is not null) body = edit(body);
         text.Append(body);
         if (!body.EndsWith('\n')) text.Append('\n');
+    }
+
+    private static void AppendTiled(StringBuilder text, int tile, string suffix)
+    {
+        text.Append("#undef GEMM_TILE\n#define GEMM_TILE ").Append(tile).Append('\n');
+        Append(text, TiledFile, body => Regex.Replace(body, @"GEMM_NAME\((\w+)\)", m => m.Groups[1].Value + suffix));
     }
 }

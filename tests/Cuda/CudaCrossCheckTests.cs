@@ -1,5 +1,6 @@
 using IlgpuVae.Engine.Accelerators;
 using IlgpuVae.Engine.Accelerators.Cpu;
+using IlgpuVae.Engine.Accelerators.Cuda;
 using IlgpuVae.Engine.Verification;
 using IlgpuVae.Runner;
 using NUnit.Framework;
@@ -50,6 +51,18 @@ public sealed class CudaCrossCheckTests
     {
         var result = new Verifier(_cpu!, _cuda!).Check(TrainingCheck.All.Single(c => c.Name == name));
         Assert.That(result.Identical, Is.True, result.Describe());
+    }
+
+    [Test]
+    public void TrainingStepsReplayedAsGraphsGiveTheBitsOfDirectLaunches()
+    {
+        var check = TrainingCheck.All[0];
+        using var direct = new CudaAcceleratorProvider().Create(CudaTestEnvironment.RequireDevice(), new AcceleratorOptions(CudaGraphs: false));
+        var withGraphs = check.Run(_cuda!);
+        var result = BitComparison.Compare(check.Name, check.Run(direct), withGraphs);
+        Assert.That(result.Identical, Is.True, result.Describe());
+        Assert.That(_cuda!.KernelSequenceSummary, Does.StartWith("CUDA graphs: ").And.Not.Contain("off"), "the steps really were replayed");
+        Assert.That(direct.KernelSequenceSummary, Does.Contain("--no-cuda-graphs"));
     }
 
     [Test]

@@ -165,6 +165,20 @@ public sealed class ScriptingTests
     }
 
     [Test]
+    public void NoCudaGraphsIsAcceptedOffCudaAndChangesNothing()
+    {
+        string plain = Folder("graphs-default"), direct = Folder("graphs-off");
+        Assert.That(Run(["train", .. Tiny, "--epochs", "1", "--out", plain, "--quiet"]).Code, Is.EqualTo(0));
+        var r = Run(["train", .. Tiny, "--epochs", "1", "--out", direct, "--quiet", "--no-cuda-graphs"]);
+        Assert.That(r.Code, Is.EqualTo(0), r.Err);
+        Assert.That(File.ReadAllLines(Path.Combine(direct, "metrics.jsonl"))[0].Split("\"seconds")[0],
+            Is.EqualTo(File.ReadAllLines(Path.Combine(plain, "metrics.jsonl"))[0].Split("\"seconds")[0]));
+        var bench = Run("bench", "--json", "--steps", "2", "--repeats", "1", "--hidden", "8", "--latent", "2", "--batch-size", "10", "--accelerator", "cpu", "--no-cuda-graphs");
+        Assert.That(bench.Code, Is.EqualTo(0), bench.Err);
+        Assert.That(JsonDocument.Parse(bench.Out).RootElement.GetProperty("kernel_sequences").ValueKind, Is.EqualTo(JsonValueKind.Null), "only CUDA reports graph replays");
+    }
+
+    [Test]
     public void QuietLeavesOnlyResultsAndErrors()
     {
         string run = Folder("quiet");

@@ -1,3 +1,4 @@
+using IlgpuVae.Engine.Accelerators.Device;
 using IlgpuVae.Engine.Verification;
 using NUnit.Framework;
 
@@ -23,5 +24,34 @@ public sealed class KernelBitTests
         Assert.That(result.Error, Is.Null, result.Describe());
         Assert.That(result.ElementsCompared, Is.GreaterThan(0));
         Assert.That(result.Identical, Is.True, result.Describe());
+    }
+
+    /// <summary>The matrix-product checks, one test case per tile variant.</summary>
+    public static IEnumerable<TestCaseData> GemmChecks() =>
+        KernelChecks.All.Where(c => c.Name.StartsWith("Linear", StringComparison.Ordinal))
+            .SelectMany(c => new[] { GemmTileChoice.Large, GemmTileChoice.Small }
+                .Select(t => new TestCaseData(c.Name, t == GemmTileChoice.Small).SetName($"OpenClMatchesCpuWithTiles({c.Name},{t})")));
+
+    /// <summary>
+    /// Each matrix-product tile variant, forced for every shape (the size rule alone would leave some
+    /// shapes untested on one variant), gives the CPU's bits: the tile never changes an FMA chain.
+    /// </summary>
+    [TestCaseSource(nameof(GemmChecks))]
+    public void OpenClMatchesCpuWithTiles(string name, bool smallTiles)
+    {
+        var device = OpenClTestDevice.Require();
+        var kernels = (DeviceKernels)device.Kernels;
+        var usual = kernels.TileChoice;
+        kernels.TileChoice = smallTiles ? GemmTileChoice.Small : GemmTileChoice.Large;
+        try
+        {
+            var result = new Verifier(OpenClTestDevice.Cpu, device).Check(KernelChecks.Get(name));
+            Assert.That(result.Error, Is.Null, result.Describe());
+            Assert.That(result.Identical, Is.True, result.Describe());
+        }
+        finally
+        {
+            kernels.TileChoice = usual;
+        }
     }
 }

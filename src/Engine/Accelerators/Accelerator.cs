@@ -17,7 +17,14 @@ public abstract class Accelerator : IDisposable
     internal abstract IKernels Kernels { get; }
 
     /// <summary>Allocates a zero-filled buffer of <paramref name="length"/> elements.</summary>
-    internal abstract DeviceBuffer<T> Allocate<T>(long length) where T : unmanaged;
+    internal DeviceBuffer<T> Allocate<T>(long length) where T : unmanaged
+    {
+        ThrowInsideKernelSequence("allocating a buffer");
+        return AllocateCore<T>(length);
+    }
+
+    /// <summary>The backend's allocation (outside any kernel sequence).</summary>
+    private protected abstract DeviceBuffer<T> AllocateCore<T>(long length) where T : unmanaged;
 
     /// <summary>Allocates a buffer holding a copy of <paramref name="data"/>.</summary>
     internal DeviceBuffer<T> Upload<T>(ReadOnlySpan<T> data) where T : unmanaged
@@ -27,8 +34,56 @@ public abstract class Accelerator : IDisposable
         return buffer;
     }
 
+    /// <summary>
+    /// Runs <paramref name="queueKernels"/>, a sequence of kernel launches that the caller repeats many
+    /// times with the same kernels and shapes (a training step), in the cheapest way the backend knows:
+    /// the CUDA accelerator captures the launches as a CUDA graph and launches the graph; the others
+    /// queue them as they come. The sequence may only queue kernels: an upload, download, allocation or
+    /// <see cref="Synchronize"/> inside it throws <see cref="InvalidOperationException"/> on every
+    /// backend, so a sequence that runs on the CPU is one that CUDA can capture. It must also leave host
+    /// state alone (compute step counters and scalars before the call), because a backend whose capture
+    /// fails runs it a second time, directly.
+    /// </summary>
+    internal void RunKernelSequence(Action queueKernels)
+    {
+        ArgumentNullException.ThrowIfNull(queueKernels);
+        if (InsideKernelSequence) throw new InvalidOperationException("kernel sequences do not nest");
+        InsideKernelSequence = true;
+        try
+        {
+            RunKernelSequenceCore(queueKernels);
+        }
+        finally
+        {
+            InsideKernelSequence = false;
+        }
+    }
+
+    /// <summary>The backend's way of running a kernel sequence: by default, queue the launches as they come.</summary>
+    private protected virtual void RunKernelSequenceCore(Action queueKernels) => queueKernels();
+
+    /// <summary>How kernel sequences ran so far, for logs (CUDA: graph replays, or why graphs are off); null where there is nothing to say.</summary>
+    internal virtual string? KernelSequenceSummary => null;
+
+    /// <summary>Whether a <see cref="RunKernelSequence"/> is running on this accelerator.</summary>
+    internal bool InsideKernelSequence { get; private set; }
+
+    /// <summary>Raises the error for an operation that a captured kernel sequence cannot hold.</summary>
+    internal void ThrowInsideKernelSequence(string operation)
+    {
+        if (InsideKernelSequence)
+            throw new InvalidOperationException($"{operation} inside a kernel sequence on {Name}: a sequence may only queue kernels (a CUDA graph cannot hold host transfers, allocations or waits)");
+    }
+
     /// <summary>Waits until all queued work has finished.</summary>
-    public abstract void Synchronize();
+    public void Synchronize()
+    {
+        ThrowInsideKernelSequence("waiting for the device");
+        SynchronizeCore();
+    }
+
+    /// <summary>The backend's wait for all queued work.</summary>
+    private protected abstract void SynchronizeCore();
 
     /// <summary>
     /// How long <paramref name="work"/> (kernel launches queued on this accelerator) takes on the

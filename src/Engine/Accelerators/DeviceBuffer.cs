@@ -25,6 +25,7 @@ internal abstract class DeviceBuffer<T> : IDisposable where T : unmanaged
     public void Upload(ReadOnlySpan<T> source, long offset = 0)
     {
         CheckRange(offset, source.Length);
+        Accelerator.ThrowInsideKernelSequence("an upload");
         UploadCore(source, offset);
     }
 
@@ -32,6 +33,7 @@ internal abstract class DeviceBuffer<T> : IDisposable where T : unmanaged
     public void Download(Span<T> destination, long offset = 0)
     {
         CheckRange(offset, destination.Length);
+        Accelerator.ThrowInsideKernelSequence("a download");
         DownloadCore(destination, offset);
     }
 

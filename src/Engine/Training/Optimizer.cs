@@ -27,15 +27,22 @@ internal sealed class Optimizer : IDisposable
     /// <summary>β₂ᵗ after the last update.</summary>
     public float Beta2Power { get; set; }
 
-    /// <summary>Applies one update to <paramref name="parameters"/> from <paramref name="gradients"/>.</summary>
-    public void Update(IKernels kernels, DeviceBuffer<float> parameters, DeviceBuffer<float> gradients)
+    /// <summary>
+    /// Advances the step-dependent host state (β₁ᵗ, β₂ᵗ) to the next update and returns that update's
+    /// scalars. Kept apart from <see cref="Apply"/> so the kernel launch can sit inside a kernel sequence,
+    /// which must not change host state (<see cref="Accelerator.RunKernelSequence"/>).
+    /// </summary>
+    public OptimizerScalars NextStep()
     {
         Beta1Power *= _config.Beta1;
         Beta2Power *= _config.Beta2;
-        var scalars = OptimizerScalars.ForStep(_config.Optimizer, _config.EffectiveLearningRate, _config.WeightDecay,
+        return OptimizerScalars.ForStep(_config.Optimizer, _config.EffectiveLearningRate, _config.WeightDecay,
             _config.Epsilon, _config.KernelBeta1, _config.Beta2, Beta1Power, Beta2Power);
-        kernels.OptimizerUpdate(parameters, gradients, State0, State1 ?? State0, (int)parameters.Length, scalars);
     }
+
+    /// <summary>Queues the update of <paramref name="parameters"/> from <paramref name="gradients"/> with the scalars of <see cref="NextStep"/>.</summary>
+    public void Apply(IKernels kernels, DeviceBuffer<float> parameters, DeviceBuffer<float> gradients, in OptimizerScalars scalars) =>
+        kernels.OptimizerUpdate(parameters, gradients, State0, State1 ?? State0, (int)parameters.Length, scalars);
 
     public void Dispose()
     {

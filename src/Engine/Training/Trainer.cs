@@ -34,6 +34,8 @@ public sealed partial class Trainer : IDisposable
     private readonly int _trainCount;
     private readonly int _testCount;
     private readonly float[] _stepElboHost;
+    private readonly Action _queueStepKernels;
+    private StepArguments _stepArguments;
     // The epoch whose shuffled order _order holds (0: none yet), so a trainer that starts inside an
     // epoch (a resume) uploads that epoch's order, and a new epoch gets its own.
     private int _orderEpoch;
@@ -106,6 +108,7 @@ public sealed partial class Trainer : IDisposable
         _identity = accelerator.Upload<int>(identity);
         _stepElbo = accelerator.Allocate<float>(StepsPerEpoch);
         _stepElboHost = new float[StepsPerEpoch];
+        _queueStepKernels = QueueStepKernels;
         if (StepInEpoch > 0) _stepElbo.Upload(resume!.EpochStepElbos);
     }
 
@@ -153,7 +156,6 @@ public sealed partial class Trainer : IDisposable
     {
         ArgumentOutOfRangeException.ThrowIfNegative(maxSteps);
         int epoch = Epoch + 1;
-        var k = _accelerator.Kernels;
         int m = Training.BatchSize;
         if (_orderEpoch != epoch)
         {
@@ -169,13 +171,13 @@ public sealed partial class Trainer : IDisposable
         {
             while (done < maxSteps && StepInEpoch < StepsPerEpoch && !cancellation.IsCancellationRequested)
             {
-                int s = StepInEpoch;
-                k.GatherBatch(_trainImages, _order, _workspace.Input, s * m, m, Model.InputSize, Training.Binarization,
-                    new RandomKey(Training.Seed, RandomStream.Binarize, (ulong)Step));
-                _network.Forward(_workspace, m, 0, new RandomKey(Training.Seed, RandomStream.TrainNoise, (ulong)Step), gradScale);
-                k.SumRows(_workspace.Elbo, _stepElbo.View(s, 1), m);
-                _network.Backward(_workspace, m, _gradients);
-                _optimizer.Update(k, _parameters, _gradients);
+                // Everything that changes from step to step is fixed here, on the host, so the step's
+                // launches form one kernel sequence (a CUDA graph on CUDA) that touches no host state.
+                _stepArguments = new StepArguments(StepInEpoch,
+                    new RandomKey(Training.Seed, RandomStream.Binarize, (ulong)Step),
+                    new RandomKey(Training.Seed, RandomStream.TrainNoise, (ulong)Step),
+                    _optimizer.NextStep(), gradScale);
+                _accelerator.RunKernelSequence(_queueStepKernels);
                 Step++;
                 StepInEpoch++;
                 done++;
@@ -195,6 +197,26 @@ public sealed partial class Trainer : IDisposable
             _epochClock.Stop();
         }
         return done;
+    }
+
+    /// <summary>The per-step values of the step being queued (set on the host before its kernel sequence).</summary>
+    private readonly record struct StepArguments(int StepInEpoch, RandomKey BinarizeKey, RandomKey NoiseKey, OptimizerScalars Scalars, float GradScale);
+
+    /// <summary>
+    /// Queues one training step's kernels from <see cref="_stepArguments"/>: gather the minibatch,
+    /// forward, its ELBO into the epoch's slot, backward, the optimizer update. A method bound once to a
+    /// delegate (not a lambda per step) so a step allocates nothing on the host.
+    /// </summary>
+    private void QueueStepKernels()
+    {
+        var a = _stepArguments;
+        var k = _accelerator.Kernels;
+        int m = Training.BatchSize;
+        k.GatherBatch(_trainImages, _order, _workspace.Input, a.StepInEpoch * m, m, Model.InputSize, Training.Binarization, a.BinarizeKey);
+        _network.Forward(_workspace, m, 0, a.NoiseKey, a.GradScale);
+        k.SumRows(_workspace.Elbo, _stepElbo.View(a.StepInEpoch, 1), m);
+        _network.Backward(_workspace, m, _gradients);
+        _optimizer.Apply(k, _parameters, _gradients, a.Scalars);
     }
 
     /// <summary>

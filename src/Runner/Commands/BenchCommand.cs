@@ -79,7 +79,7 @@ internal static class BenchCommand
                 {
                     Accelerator = accelerator.Name, Model = model.Describe(), BatchSize = m, Steps = n, Repeats = reps,
                     StepsPerSecond = n / median, SamplesPerSecond = m * n / median, MsPerStep = 1000 * median / n,
-                    GflopsPerSecond = flops / median / 1e9, Seconds = seconds,
+                    GflopsPerSecond = flops / median / 1e9, Seconds = seconds, KernelSequences = accelerator.KernelSequenceSummary,
                 });
                 return ExitCodes.Success;
             }
@@ -87,6 +87,7 @@ internal static class BenchCommand
                 $"{accelerator.Name}: model {model.Describe()}, batch {m}, {n} steps x {reps}: " +
                 $"{n / median:F1} steps/s, {m * n / median:F0} samples/s, {1000 * median / n:F3} ms/step, {flops / median / 1e9:F1} GFLOP/s " +
                 $"(median; min {seconds[0]:F3} s, max {seconds[^1]:F3} s per {n} steps)"));
+            if (accelerator.KernelSequenceSummary is string summary) console.Out.WriteLine(summary);
             return ExitCodes.Success;
         });
         return command;

@@ -38,10 +38,10 @@ internal sealed class CpuAccelerator : Accelerator
     internal override IKernels Kernels => _kernels;
 
     /// <inheritdoc />
-    internal override DeviceBuffer<T> Allocate<T>(long length) => new CpuBuffer<T>(this, length);
+    private protected override DeviceBuffer<T> AllocateCore<T>(long length) => new CpuBuffer<T>(this, length);
 
     /// <inheritdoc />
-    public override void Synchronize() { }
+    private protected override void SynchronizeCore() { }
 
     /// <inheritdoc />
     public override void Dispose() => _pool.Dispose();

@@ -10,6 +10,7 @@ namespace IlgpuVae.Engine.Accelerators.Cuda;
 internal sealed unsafe class CudaAccelerator : Accelerator
 {
     private readonly CudaKernels _kernels;
+    private readonly GraphReplay _graphs;
     private nint _stream;
 
     internal CudaAccelerator(CudaDevice device, AcceleratorOptions options)
@@ -23,6 +24,8 @@ internal sealed unsafe class CudaAccelerator : Accelerator
         CudaException.Check(cuStreamCreate(&stream, StreamNonBlocking), $"cuStreamCreate({device.Name})");
         _stream = stream;
         _kernels = new CudaKernels(this);
+        _graphs = new GraphReplay(new CudaGraphDriver(this),
+            options.CudaGraphs ? CudaNative.GraphsUnavailable : "turned off by the caller (--no-cuda-graphs)");
     }
 
     internal CudaDevice Device { get; }
@@ -50,14 +53,24 @@ internal sealed unsafe class CudaAccelerator : Accelerator
     /// <inheritdoc />
     public override string Name => $"CUDA {Device.Index}: {Device.Name} (compute capability {ComputeCapability}, {Device.Target?.Name})";
 
+    /// <summary>How kernel sequences (training steps) ran: replayed as CUDA graphs, or why not.</summary>
+    internal override string KernelSequenceSummary => _graphs.Summary;
+
     /// <inheritdoc />
     internal override IKernels Kernels => _kernels;
 
-    /// <inheritdoc />
-    internal override DeviceBuffer<T> Allocate<T>(long length) => new CudaBuffer<T>(this, length);
+    /// <summary>Captures the sequence as a CUDA graph and launches it (see <see cref="GraphReplay"/>).</summary>
+    private protected override void RunKernelSequenceCore(Action queueKernels)
+    {
+        Program.MakeCurrent();
+        _graphs.Run(queueKernels);
+    }
 
     /// <inheritdoc />
-    public override void Synchronize()
+    private protected override DeviceBuffer<T> AllocateCore<T>(long length) => new CudaBuffer<T>(this, length);
+
+    /// <inheritdoc />
+    private protected override void SynchronizeCore()
     {
         Program.MakeCurrent();
         CudaException.Check(cuStreamSynchronize(Stream), "cuStreamSynchronize");
@@ -77,6 +90,7 @@ internal sealed unsafe class CudaAccelerator : Accelerator
         Program.MakeCurrent();
         // Errors are ignored here: a failed kernel has already been reported, and Dispose must not throw.
         cuStreamSynchronize(_stream);
+        _graphs.Dispose();
         cuStreamDestroy_v2(_stream);
         _stream = 0;
     }

@@ -12,7 +12,7 @@ internal sealed unsafe class CudaKernels : DeviceKernels
 {
     private readonly CudaAccelerator _owner;
 
-    public CudaKernels(CudaAccelerator owner) : base(owner) => _owner = owner;
+    public CudaKernels(CudaAccelerator owner) : base(owner, owner.Device.Multiprocessors) => _owner = owner;
 
     /// <summary>The most kernel parameters a launch can carry here (a buffer argument fills two).</summary>
     private const int MaxParameters = 64;

@@ -1,3 +1,5 @@
+using System.Runtime.InteropServices;
+
 namespace IlgpuVae.Engine.Accelerators.Cuda;
 
 /// <summary>
@@ -69,6 +71,33 @@ internal static unsafe class CudaNative
     public static delegate* unmanaged<nint*, nint, byte*, int> cuModuleGetFunction;
     public static delegate* unmanaged<int*, int, nint, int> cuFuncGetAttribute;
     public static delegate* unmanaged<nint, uint, uint, uint, uint, uint, uint, uint, nint, void**, void**, int> cuLaunchKernel;
+
+    // ---- CUDA graphs (stream capture): optional; a driver without them trains with direct launches ----
+    public static delegate* unmanaged<nint, int, int> cuStreamBeginCapture_v2;
+    public static delegate* unmanaged<nint, nint*, int> cuStreamEndCapture;
+    public static delegate* unmanaged<nint*, nint, ulong, int> cuGraphInstantiateWithFlags;
+    public static delegate* unmanaged<nint, nint, GraphExecUpdateResultInfo*, int> cuGraphExecUpdate_v2;
+    public static delegate* unmanaged<nint, nint, int> cuGraphLaunch;
+    public static delegate* unmanaged<nint, int> cuGraphExecDestroy;
+    public static delegate* unmanaged<nint, int> cuGraphDestroy;
+
+    /// <summary>CU_STREAM_CAPTURE_MODE_THREAD_LOCAL: calls that are unsafe during capture fail when made by the capturing thread.</summary>
+    public const int StreamCaptureModeThreadLocal = 1;
+
+    /// <summary><c>CUgraphExecUpdateResultInfo</c>: why cuGraphExecUpdate could not update an executable graph in place.</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    public struct GraphExecUpdateResultInfo
+    {
+        /// <summary><c>CUgraphExecUpdateResult</c>: 0 = updated; otherwise the kind of difference.</summary>
+        public int Result;
+        /// <summary>The node that could not be updated (or 0).</summary>
+        public nint ErrorNode;
+        /// <summary>The node of the old graph it was matched with (or 0).</summary>
+        public nint ErrorFromNode;
+    }
+
+    /// <summary>Why CUDA graphs cannot be used with this driver (an entry point is missing), or null when they can.</summary>
+    public static string? GraphsUnavailable { get; private set; }
     public static delegate* unmanaged<int, byte**, int> cuGetErrorName;
     public static delegate* unmanaged<int, byte**, int> cuGetErrorString;
 
@@ -116,6 +145,7 @@ internal static unsafe class CudaNative
             cuModuleGetFunction = (delegate* unmanaged<nint*, nint, byte*, int>)NativeLibrarySearch.Export(library, "cuModuleGetFunction");
             cuFuncGetAttribute = (delegate* unmanaged<int*, int, nint, int>)NativeLibrarySearch.Export(library, "cuFuncGetAttribute");
             cuLaunchKernel = (delegate* unmanaged<nint, uint, uint, uint, uint, uint, uint, uint, nint, void**, void**, int>)NativeLibrarySearch.Export(library, "cuLaunchKernel");
+            BindGraphs(library);
             cuGetErrorName = (delegate* unmanaged<int, byte**, int>)NativeLibrarySearch.Export(library, "cuGetErrorName");
             cuGetErrorString = (delegate* unmanaged<int, byte**, int>)NativeLibrarySearch.Export(library, "cuGetErrorString");
             return (null, path);
@@ -124,5 +154,31 @@ internal static unsafe class CudaNative
         {
             return ($"the CUDA driver library {path} lacks {e.Message} (the driver is too old: the engine needs CUDA 11.2 or newer)", path);
         }
+    }
+
+    /// <summary>
+    /// Binds the graph entry points. They are optional: cuGraphExecUpdate_v2 needs a CUDA 12 driver,
+    /// and without it the accelerator launches kernels one by one (<see cref="GraphsUnavailable"/> says why).
+    /// </summary>
+    private static void BindGraphs(nint library)
+    {
+        string[] names = ["cuStreamBeginCapture_v2", "cuStreamEndCapture", "cuGraphInstantiateWithFlags", "cuGraphExecUpdate_v2",
+            "cuGraphLaunch", "cuGraphExecDestroy", "cuGraphDestroy"];
+        var addresses = new nint[names.Length];
+        for (int i = 0; i < names.Length; i++)
+        {
+            if (!NativeLibrary.TryGetExport(library, names[i], out addresses[i]))
+            {
+                GraphsUnavailable = $"the CUDA driver lacks {names[i]} (CUDA graphs need a CUDA 12 driver or newer)";
+                return;
+            }
+        }
+        cuStreamBeginCapture_v2 = (delegate* unmanaged<nint, int, int>)addresses[0];
+        cuStreamEndCapture = (delegate* unmanaged<nint, nint*, int>)addresses[1];
+        cuGraphInstantiateWithFlags = (delegate* unmanaged<nint*, nint, ulong, int>)addresses[2];
+        cuGraphExecUpdate_v2 = (delegate* unmanaged<nint, nint, GraphExecUpdateResultInfo*, int>)addresses[3];
+        cuGraphLaunch = (delegate* unmanaged<nint, nint, int>)addresses[4];
+        cuGraphExecDestroy = (delegate* unmanaged<nint, int>)addresses[5];
+        cuGraphDestroy = (delegate* unmanaged<nint, int>)addresses[6];
     }
 }

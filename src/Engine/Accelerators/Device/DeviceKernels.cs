@@ -12,12 +12,26 @@ namespace IlgpuVae.Engine.Accelerators.Device;
 /// </summary>
 internal abstract class DeviceKernels : IKernels
 {
-    /// <summary>Creates the kernels of <paramref name="owner"/>; views passed in must belong to it.</summary>
-    protected DeviceKernels(Accelerator owner)
+    /// <summary>
+    /// Creates the kernels of <paramref name="owner"/>, a device of <paramref name="computeUnits"/>
+    /// compute units (OpenCL compute units, CUDA multiprocessors); views passed in must belong to it.
+    /// </summary>
+    protected DeviceKernels(Accelerator owner, int computeUnits)
     {
         ArgumentNullException.ThrowIfNull(owner);
+        ArgumentOutOfRangeException.ThrowIfLessThan(computeUnits, 1);
         Owner = owner;
+        ComputeUnits = computeUnits;
     }
+
+    /// <summary>The device's compute units: what the matrix-product tile choice fills (<see cref="DeviceGeometry.UseSmallGemmTile"/>).</summary>
+    internal int ComputeUnits { get; }
+
+    /// <summary>
+    /// Which matrix-product tiles are launched: by grid size (the default), or always one size (for the
+    /// tests that check each variant, and for measuring them). The choice never changes a result.
+    /// </summary>
+    internal GemmTileChoice TileChoice { get; set; } = GemmTileChoice.BySize;
 
     /// <summary>The accelerator whose buffers these kernels take.</summary>
     protected Accelerator Owner { get; }
@@ -39,7 +53,8 @@ internal abstract class DeviceKernels : IKernels
         var aw = In(w, (long)inputs * outputs, nameof(w));
         var ab = In(b, outputs, nameof(b));
         var ay = In(y, (long)rows * outputs, nameof(y));
-        Run(N.LinearForward, Tiles(outputs, rows), GemmGroup, ax, aw, ab, ay, rows, inputs, outputs, (int)activation);
+        var (kernel, grid) = Gemm(N.LinearForward, outputs, rows);
+        Run(kernel, grid, GemmGroup, ax, aw, ab, ay, rows, inputs, outputs, (int)activation);
     }
 
     /// <inheritdoc />
@@ -52,7 +67,8 @@ internal abstract class DeviceKernels : IKernels
         var aw = In(w, (long)inputs * outputs, nameof(w));
         var ax = In(x, (long)rows * inputs, nameof(x));
         var adx = In(dx, (long)rows * inputs, nameof(dx));
-        Run(N.LinearBackwardData, Tiles(inputs, rows), GemmGroup, adz, aw, ax, adx, rows, inputs, outputs, (int)inputActivation);
+        var (kernel, grid) = Gemm(N.LinearBackwardData, inputs, rows);
+        Run(kernel, grid, GemmGroup, adz, aw, ax, adx, rows, inputs, outputs, (int)inputActivation);
     }
 
     /// <inheritdoc />
@@ -64,7 +80,8 @@ internal abstract class DeviceKernels : IKernels
         var adz = In(dz, (long)rows * outputs, nameof(dz));
         var adw = In(dw, (long)inputs * outputs, nameof(dw));
         var adb = In(db, outputs, nameof(db));
-        Run(N.LinearBackwardWeights, Tiles(outputs, inputs), GemmGroup, ax, adz, adw, rows, inputs, outputs);
+        var (kernel, grid) = Gemm(N.LinearBackwardWeights, outputs, inputs);
+        Run(kernel, grid, GemmGroup, ax, adz, adw, rows, inputs, outputs);
         Run(N.LinearBackwardBias, Elements(outputs), ElementGroup, adz, adb, rows, outputs);
     }
 
@@ -220,8 +237,22 @@ internal abstract class DeviceKernels : IKernels
     private static LaunchGrid RowGroup => new(G.RowLanes, G.RowsPerGroup);
     private static LaunchGrid ElementGroup => new(G.ElementThreads);
 
-    /// <summary>Output tiles of a cols × rows result (x across columns, y across rows).</summary>
-    private static LaunchGrid Tiles(int cols, int rows) => new(LaunchGrid.Cover(cols, G.GemmTile), LaunchGrid.Cover(rows, G.GemmTile));
+    /// <summary>
+    /// The matrix-product kernel variant for a cols × rows result and its grid of output tiles (x across
+    /// columns, y across rows): the 64 × 64 kernel, or its 32 × 32 variant when the 64 × 64 grid would not
+    /// fill the device (<see cref="DeviceGeometry.UseSmallGemmTile"/>). Both use GemmGroup threads.
+    /// </summary>
+    private (string Kernel, LaunchGrid Grid) Gemm(string kernel, int cols, int rows)
+    {
+        bool small = TileChoice switch
+        {
+            GemmTileChoice.Large => false,
+            GemmTileChoice.Small => true,
+            _ => G.UseSmallGemmTile(cols, rows, ComputeUnits),
+        };
+        int tile = small ? G.GemmSmallTile : G.GemmTile;
+        return (small ? kernel + N.SmallTileSuffix : kernel, new LaunchGrid(LaunchGrid.Cover(cols, tile), LaunchGrid.Cover(rows, tile)));
+    }
 
     private static LaunchGrid RowGroups(int rows) => new(LaunchGrid.Cover(rows, G.RowsPerGroup));
 
@@ -273,4 +304,15 @@ internal abstract class DeviceKernels : IKernels
     {
         if (!Enum.IsDefined(estimator)) throw new ArgumentOutOfRangeException(nameof(estimator), estimator, "unknown KL estimator");
     }
+}
+
+/// <summary>Which matrix-product tile size <see cref="DeviceKernels"/> launches.</summary>
+internal enum GemmTileChoice
+{
+    /// <summary>By grid size: <see cref="DeviceGeometry.UseSmallGemmTile"/>.</summary>
+    BySize,
+    /// <summary>Always the <see cref="DeviceGeometry.GemmTile"/> kernels.</summary>
+    Large,
+    /// <summary>Always the <see cref="DeviceGeometry.GemmSmallTile"/> kernels.</summary>
+    Small,
 }

@@ -53,10 +53,10 @@ internal sealed unsafe class OpenClAccelerator : Accelerator
     internal override IKernels Kernels => _kernels;
 
     /// <inheritdoc />
-    internal override DeviceBuffer<T> Allocate<T>(long length) => new OpenClBuffer<T>(this, length);
+    private protected override DeviceBuffer<T> AllocateCore<T>(long length) => new OpenClBuffer<T>(this, length);
 
     /// <inheritdoc />
-    public override void Synchronize() => OpenClException.Check(clFinish(Queue), "clFinish");
+    private protected override void SynchronizeCore() => OpenClException.Check(clFinish(Queue), "clFinish");
 
     /// <inheritdoc />
     public override void Dispose()

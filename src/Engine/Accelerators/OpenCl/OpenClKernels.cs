@@ -14,9 +14,12 @@ internal sealed unsafe class OpenClKernels : DeviceKernels, IDisposable
     private readonly OpenClAccelerator _owner;
     private readonly Dictionary<string, nint> _kernels = new(StringComparer.Ordinal);
 
-    public OpenClKernels(OpenClAccelerator owner) : base(owner)
+    public OpenClKernels(OpenClAccelerator owner) : base(owner, owner.Device.ComputeUnits)
     {
         _owner = owner;
+        // On a CPU device (pocl) the cost is per work-item and barrier region, so 64 x 64 tiles win at
+        // every grid size (docs/device-kernels.md); the small-tile rule is for GPUs.
+        if (owner.Device.Type == "cpu") TileChoice = GemmTileChoice.Large;
         try
         {
             foreach (var name in DeviceKernelNames.All)
