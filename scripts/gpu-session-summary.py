@@ -94,13 +94,16 @@ def section_verify(logs, runs, steps):
 
 def section_bench(logs, runs, steps):
     lines = ["bench (whole training steps, synthetic data, median of the repetitions):"]
-    for batch in ("100", "1024"):
-        doc = load_json(logs, f"bench-{batch}.json")
+    for name, label in (("bench-100", "batch 100"), ("bench-1024", "batch 1024"), ("bench-100-graphs-off", "batch 100, graphs off")):
+        doc = load_json(logs, f"{name}.json")
         if doc is None:
-            lines.append(f"  batch {batch}: no result")
+            if name in steps or not name.endswith("graphs-off"):
+                lines.append(f"  {label}: no result")
             continue
-        lines.append(f"  batch {batch}: {doc['ms_per_step']:.3f} ms/step, {doc['samples_per_second']:.0f} samples/s, "
+        lines.append(f"  {label}: {doc['ms_per_step']:.3f} ms/step, {doc['samples_per_second']:.0f} samples/s, "
                      f"{doc['gflops_per_second']:.1f} GFLOP/s ({doc['steps']} steps x {doc['repeats']})")
+        if doc.get("kernel_sequences"):
+            lines.append(f"    {doc['kernel_sequences']}")
     return lines
 
 
@@ -134,11 +137,14 @@ def median_after_first(seconds):
 def section_training(logs, runs, steps):
     lines = ["training on MNIST (seconds of training per epoch, train ELBO, test ELBO):"]
     medians = {}
-    for name, label in (("train", "engine"), ("train-graphs-off", "engine --cuda-graphs off")):
+    for name, label in (("train", "engine"), ("train-graphs-off", "engine, graphs off")):
         path = os.path.join(runs, name, "metrics.jsonl")
         if not os.path.exists(path):
             lines.append(f"  {label}: no metrics ({steps.get(name, {}).get('status', 'not run')})")
             continue
+        graphs = re.findall(r"CUDA graphs.*", log_of(logs, steps, name) or "")
+        if graphs:
+            lines.append(f"  {label}: {graphs[-1]}")
         epochs = engine_epochs(path)
         for e in epochs:
             test = f"{e['test_elbo']:.2f}" if e.get("test_elbo") is not None else "-"

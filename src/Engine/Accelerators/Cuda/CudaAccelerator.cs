@@ -79,6 +79,8 @@ internal sealed unsafe class CudaAccelerator : Accelerator
     /// <inheritdoc />
     internal override TimeSpan MeasureDeviceTime(Action work)
     {
+        // Inside a capture the events would become nodes of the graph instead of timing anything.
+        ThrowInsideKernelSequence("measuring device time");
         Program.MakeCurrent();
         return CudaEventTimer.Measure(Stream, work);
     }
