@@ -55,7 +55,7 @@ def load_json(logs, name):
 def section_steps(steps):
     lines = ["steps (status, seconds):"]
     for row in steps.values():
-        lines.append(f"  {row['step']:<18} {row['status']:<45} {row['seconds']:>4} s")
+        lines.append(f"  {row['step']:<22} {row['status']:<45} {row['seconds']:>4} s")
     return lines
 
 
