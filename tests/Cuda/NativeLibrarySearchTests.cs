@@ -53,6 +53,16 @@ public sealed class NativeLibrarySearchTests
         Assert.That(candidates, Has.None.Contains(".bak").And.None.Contains("builtins"));
     }
 
+    [TestCase(13, new[] { "libnvrtc.so.13", "libnvrtc.so.12", "libnvrtc.so" })]
+    [TestCase(12, new[] { "libnvrtc.so.12", "libnvrtc.so", "libnvrtc.so.13" })]
+    [TestCase(14, new[] { "libnvrtc.so.13", "libnvrtc.so.12", "libnvrtc.so" })]
+    public void NvrtcNewerThanTheDriverIsTriedLast(int driverMajor, string[] names)
+    {
+        // NVRTC 13's code does not load on a CUDA 12 driver: with such a driver an installed NVRTC 12 must win.
+        Assert.That(NativeLibrarySearch.Nvrtc(null, driverMajor).FileNames, Is.EqualTo(names));
+        Assert.That(NativeLibrarySearch.Nvrtc(null).FileNames, Is.EqualTo(new[] { "libnvrtc.so.13", "libnvrtc.so.12", "libnvrtc.so" }), "no driver: newest first");
+    }
+
     [Test]
     public void DriverCandidatesStartWithTheLoaderSearch()
     {

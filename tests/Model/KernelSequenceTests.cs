@@ -58,6 +58,7 @@ public sealed class KernelSequenceTests
                 ("a download", () => buffer.ToArray()),
                 ("allocating a buffer", () => accelerator.Allocate<float>(4).Dispose()),
                 ("waiting for the device", accelerator.Synchronize),
+                ("freeing a buffer", buffer.Dispose),
                 ("kernel sequences do not nest", () => accelerator.RunKernelSequence(() => { })),
             };
             foreach (var (what, inside) in refused)

@@ -64,8 +64,15 @@ internal abstract class DeviceBuffer<T> : IDisposable where T : unmanaged
     /// <summary>Backend copy out; the range is already checked.</summary>
     protected abstract void DownloadCore(Span<T> destination, long offset);
 
-    /// <summary>Frees the memory.</summary>
-    public abstract void Dispose();
+    /// <summary>Frees the memory (not inside a kernel sequence: a CUDA graph cannot hold a free).</summary>
+    public void Dispose()
+    {
+        Accelerator.ThrowInsideKernelSequence("freeing a buffer");
+        DisposeCore();
+    }
+
+    /// <summary>The backend's free; called by <see cref="Dispose"/>, and must tolerate being called twice.</summary>
+    protected abstract void DisposeCore();
 
     private void CheckRange(long offset, long length)
     {

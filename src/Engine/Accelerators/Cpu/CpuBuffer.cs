@@ -28,7 +28,7 @@ internal sealed class CpuBuffer<T> : DeviceBuffer<T> where T : unmanaged
 
     protected override void DownloadCore(Span<T> destination, long offset) => Data.AsSpan((int)offset, destination.Length).CopyTo(destination);
 
-    public override void Dispose() { }
+    protected override void DisposeCore() { }
 
     private static string Describe(double bytes) => bytes >= 1L << 30 ? $"{bytes / (1L << 30):F1} GiB" : $"{bytes / (1 << 20):F1} MiB";
 }

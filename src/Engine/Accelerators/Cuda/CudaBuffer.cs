@@ -28,7 +28,7 @@ internal sealed unsafe class CudaBuffer<T> : DeviceBuffer<T>, IDeviceMemory wher
         CudaException.Check(code, "cuMemAlloc_v2");
         _pointer = pointer;
         code = cuMemsetD8Async(_pointer, 0, (nuint)bytes, owner.Stream);
-        if (code != Success) Dispose();
+        if (code != Success) DisposeCore();
         CudaException.Check(code, "cuMemsetD8Async");
     }
 
@@ -63,7 +63,7 @@ internal sealed unsafe class CudaBuffer<T> : DeviceBuffer<T>, IDeviceMemory wher
         }
     }
 
-    public override void Dispose()
+    protected override void DisposeCore()
     {
         if (_pointer == 0) return;
         _owner.Program.MakeCurrent();

@@ -65,6 +65,9 @@ internal sealed record CudaDevice
         return new AcceleratorInfo(AcceleratorKind.Cuda, Index, Name, Reason is null, details, Reason);
     }
 
+    private static string StubReason(int code) =>
+        $"the libcuda loaded ({LibraryPath}) is the toolkit's stub, not a driver ({CudaException.DriverName(code)}); remove the toolkit's lib64/stubs directory from LD_LIBRARY_PATH";
+
     /// <summary>
     /// Every device, or the reason there are none (no driver library, a stub library, no GPU). NVRTC is
     /// looked at too: without it the devices are listed, each with the reason it cannot be used.
@@ -73,14 +76,16 @@ internal sealed record CudaDevice
     {
         if (LoadError is { } error) return ([], error);
         int version = 0;
-        CudaException.Check(cuDriverGetVersion(&version), "cuDriverGetVersion");
+        int code = cuDriverGetVersion(&version);
+        // The toolkit's stub library answers every call, this one included, with CUDA_ERROR_STUB_LIBRARY.
+        if (code == ErrorStubLibrary) return ([], StubReason(code));
+        CudaException.Check(code, "cuDriverGetVersion");
         string driver = $"CUDA {FormatVersion(version)} ({LibraryPath})";
 
-        int code = cuInit(0);
+        code = cuInit(0);
         if (code == ErrorNoDevice)
             return ([], $"the NVIDIA driver ({driver}) finds no CUDA device (cuInit: {CudaException.DriverName(code)}); check CUDA_VISIBLE_DEVICES and nvidia-smi");
-        if (code == ErrorStubLibrary)
-            return ([], $"the libcuda loaded ({LibraryPath}) is the toolkit's stub, not a driver (cuInit: {CudaException.DriverName(code)}); remove the toolkit's lib64/stubs directory from LD_LIBRARY_PATH");
+        if (code == ErrorStubLibrary) return ([], StubReason(code));
         if (code != Success) return ([], $"cuInit failed: {CudaException.Describe(code)}");
 
         int count = 0;

@@ -79,7 +79,8 @@ public sealed class CudaException : Exception
         return CudaNative.cuGetErrorString(code, &text) == CudaNative.Success && text != null ? Marshal.PtrToStringUTF8((nint)text) : null;
     }
 
-    private static unsafe string NvrtcName(int code)
+    /// <summary>The symbolic name of an <c>nvrtcResult</c> (nvrtcGetErrorString), or "NVRTC error N" without NVRTC.</summary>
+    internal static unsafe string NvrtcName(int code)
     {
         if (NvrtcNative.LoadError is null)
         {

@@ -57,12 +57,25 @@ internal sealed class NativeLibrarySearch
     public static NativeLibrarySearch Driver(string? cudaHome) => new("libcuda.so.1", ["libcuda.so.1", "libcuda.so"], "libcuda.so.",
         ToolkitDirectories(cudaHome), "no NVIDIA driver is installed on this machine");
 
+    /// <summary>The NVRTC major versions the engine knows, newest first.</summary>
+    public static IReadOnlyList<int> NvrtcMajorVersions { get; } = [13, 12];
+
     /// <summary>
     /// NVRTC, the run-time compiler (part of the toolkit). Newest major version first: a newer NVRTC
-    /// knows every architecture an older one does, and its output runs on any driver of the same major version.
+    /// knows every architecture an older one does, and its output runs on any driver of the same major
+    /// version. Its output does not load on an older driver, though, so with the driver's major version
+    /// known (<paramref name="driverMajor"/>) the versions it can load come first and the newer ones last.
     /// </summary>
-    public static NativeLibrarySearch Nvrtc(string? cudaHome) => new("NVRTC (libnvrtc.so)", ["libnvrtc.so.13", "libnvrtc.so.12", "libnvrtc.so"], "libnvrtc.so.",
-        ToolkitDirectories(cudaHome), "install the CUDA toolkit (or its NVRTC component) and set CUDA_HOME to it, or add its lib64 directory to LD_LIBRARY_PATH");
+    public static NativeLibrarySearch Nvrtc(string? cudaHome, int? driverMajor = null)
+    {
+        var majors = NvrtcMajorVersions.OrderBy(v => driverMajor is int d && v > d ? 1 : 0).ThenByDescending(v => v);
+        var names = majors.Where(v => driverMajor is not int d || v <= d).Select(v => $"libnvrtc.so.{v}")
+            .Append("libnvrtc.so")
+            .Concat(majors.Where(v => driverMajor is int d && v > d).Select(v => $"libnvrtc.so.{v}"))
+            .ToList();
+        return new("NVRTC (libnvrtc.so)", names, "libnvrtc.so.", ToolkitDirectories(cudaHome),
+            "install the CUDA toolkit (or its NVRTC component) and set CUDA_HOME to it, or add its lib64 directory to LD_LIBRARY_PATH");
+    }
 
     /// <summary><c>$CUDA_HOME/lib64</c> (when CUDA_HOME is set) and <see cref="DefaultToolkitLibraryDirectory"/>, without repeats.</summary>
     public static IReadOnlyList<string> ToolkitDirectories(string? cudaHome)

@@ -75,10 +75,18 @@ internal static class NvrtcCompiler
             for (int i = 0; i < options.Count; i++) optionPointers[i] = Utf8(options[i], strings);
             int code;
             fixed (nint* o = optionPointers) code = nvrtcCompileProgram(program, options.Count, (byte**)o);
-            if (code == ErrorCompilation)
+            if (code != Success)
+            {
+                // The log explains every failure, not only a compile error (an option NVRTC rejects, say).
+                string cause = code switch
+                {
+                    ErrorCompilation => "failed",
+                    ErrorBuiltinOperationFailure => $"failed ({CudaException.NvrtcName(code)}: NVRTC could not load its libnvrtc-builtins library; add the toolkit's lib64 directory to LD_LIBRARY_PATH)",
+                    _ => $"failed ({CudaException.NvrtcName(code)})",
+                };
                 throw new AcceleratorUnavailableException(
-                    $"compiling the CUDA kernels for {target.Name} with NVRTC {Version()} failed; compile log:{Environment.NewLine}{LogHead(Log(program))}");
-            CudaException.CheckNvrtc(code, "nvrtcCompileProgram");
+                    $"compiling the CUDA kernels for {target.Name} with NVRTC {Version()} {cause}; compile log:{Environment.NewLine}{LogHead(Log(program))}");
+            }
 
             nuint size = 0;
             byte[] image;

@@ -1,3 +1,5 @@
+using System.Runtime.InteropServices;
+
 namespace IlgpuVae.Engine.Accelerators.Cuda;
 
 /// <summary>
@@ -14,6 +16,9 @@ internal static unsafe class NvrtcNative
 
     /// <summary>NVRTC_ERROR_COMPILATION: the source did not compile (the log says why).</summary>
     public const int ErrorCompilation = 6;
+
+    /// <summary>NVRTC_ERROR_BUILTIN_OPERATION_FAILURE: typically libnvrtc-builtins could not be loaded.</summary>
+    public const int ErrorBuiltinOperationFailure = 7;
 
     // ---- entry points ----
     public static delegate* unmanaged<int*, int*, int> nvrtcVersion;
@@ -40,7 +45,7 @@ internal static unsafe class NvrtcNative
 
     private static (string?, string?) Load()
     {
-        var (library, path, error) = NativeLibrarySearch.Nvrtc(Environment.GetEnvironmentVariable("CUDA_HOME")).Load();
+        var (library, path, error) = NativeLibrarySearch.Nvrtc(Environment.GetEnvironmentVariable("CUDA_HOME"), DriverMajorVersion()).Load();
         if (library == 0) return (error, null);
         try
         {
@@ -57,11 +62,43 @@ internal static unsafe class NvrtcNative
             nvrtcGetPTX = (delegate* unmanaged<nint, byte*, int>)NativeLibrarySearch.Export(library, "nvrtcGetPTX");
             nvrtcDestroyProgram = (delegate* unmanaged<nint*, int>)NativeLibrarySearch.Export(library, "nvrtcDestroyProgram");
             nvrtcGetErrorString = (delegate* unmanaged<int, byte*>)NativeLibrarySearch.Export(library, "nvrtcGetErrorString");
+            PreloadBuiltins(path!);
             return (null, path);
         }
         catch (EntryPointNotFoundException e)
         {
             return ($"the NVRTC library {path} lacks {e.Message} (NVRTC 11.2 or newer is needed)", path);
+        }
+    }
+
+    /// <summary>
+    /// The major CUDA version of the installed driver, or null without one: NVRTC output must not be
+    /// newer than the driver that loads it, so an NVRTC of that major version or older is tried first.
+    /// </summary>
+    private static int? DriverMajorVersion()
+    {
+        if (CudaNative.LoadError is not null) return null;
+        int version = 0;
+        return CudaNative.cuDriverGetVersion(&version) == CudaNative.Success && version > 0 ? version / 1000 : null;
+    }
+
+    /// <summary>
+    /// NVRTC opens libnvrtc-builtins.so.MAJOR.MINOR itself, by name, on its first compile, through the
+    /// loader's own search only. When NVRTC was found in a toolkit directory that is not on that search
+    /// path (CUDA_HOME, /usr/local/cuda/lib64), that open fails and every compile returns
+    /// NVRTC_ERROR_BUILTIN_OPERATION_FAILURE. Loading the builtins from NVRTC's own directory first
+    /// makes the later open by name find the library already loaded. Best effort: nothing fails here.
+    /// </summary>
+    private static void PreloadBuiltins(string nvrtcPath)
+    {
+        string? directory = Path.GetDirectoryName(nvrtcPath);
+        if (string.IsNullOrEmpty(directory)) return; // found by the loader's search, which will find the builtins too
+        int major = 0, minor = 0;
+        if (nvrtcVersion(&major, &minor) != Success) return;
+        foreach (string name in new[] { $"libnvrtc-builtins.so.{major}.{minor}", $"libnvrtc-builtins.so.{major}", "libnvrtc-builtins.so" })
+        {
+            string candidate = Path.Combine(directory, name);
+            if (File.Exists(candidate) && NativeLibrary.TryLoad(candidate, out _)) return;
         }
     }
 }

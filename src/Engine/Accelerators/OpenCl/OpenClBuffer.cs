@@ -31,7 +31,7 @@ internal sealed unsafe class OpenClBuffer<T> : DeviceBuffer<T>, IDeviceMemory wh
         OpenClException.Check(code, "clCreateBuffer");
         byte zero = 0;
         code = clEnqueueFillBuffer(owner.Queue, _memory, &zero, 1, 0, (nuint)bytes, 0, null, null);
-        if (code != Success) Dispose();
+        if (code != Success) DisposeCore();
         OpenClException.Check(code, "clEnqueueFillBuffer");
     }
 
@@ -57,7 +57,7 @@ internal sealed unsafe class OpenClBuffer<T> : DeviceBuffer<T>, IDeviceMemory wh
                 "clEnqueueReadBuffer");
     }
 
-    public override void Dispose()
+    protected override void DisposeCore()
     {
         if (_memory == 0) return;
         clReleaseMemObject(_memory);
