@@ -29,8 +29,8 @@ public sealed class KernelBitTests
     /// <summary>The matrix-product checks, one test case per tile variant.</summary>
     public static IEnumerable<TestCaseData> GemmChecks() =>
         KernelChecks.All.Where(c => c.Name.StartsWith("Linear", StringComparison.Ordinal))
-            .SelectMany(c => new[] { GemmTileChoice.Large, GemmTileChoice.Small }
-                .Select(t => new TestCaseData(c.Name, t == GemmTileChoice.Small).SetName($"OpenClMatchesCpuWithTiles({c.Name},{t})")));
+            .SelectMany(c => new[] { false, true }
+                .Select(small => new TestCaseData(c.Name, small).SetName($"OpenClMatchesCpuWithTiles({c.Name},{(small ? "Small" : "Large")})")));
 
     /// <summary>
     /// Each matrix-product tile variant, forced for every shape (the size rule alone would leave some

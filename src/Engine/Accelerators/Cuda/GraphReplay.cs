@@ -84,7 +84,6 @@ internal sealed class GraphReplay : IDisposable
             return;
         }
 
-        nint graph;
         try
         {
             queueKernels();
@@ -99,7 +98,7 @@ internal sealed class GraphReplay : IDisposable
             RunDirectly(queueKernels);
             return;
         }
-        graph = _driver.EndCapture(out string? invalidated);
+        nint graph = _driver.EndCapture(out string? invalidated);
         if (graph == 0)
         {
             Disable($"the capture was invalidated: {invalidated}");
