@@ -1,56 +1,68 @@
 namespace IlgpuVae.Kernels;
 
 /// <summary>
-/// The launch geometry the device kernels are written for. <see cref="DeviceSources"/> emits these
-/// numbers into the program as <c>#define</c>s, and the host launches with the same constants, so the
-/// two can never disagree. None of them changes a result: they decide which thread computes an output,
-/// never the order of its operations.
+/// How the device kernels are launched: the group shapes, which each accelerator chooses and the kernels
+/// read from their launch (<c>Group.DimX</c>, <c>Group.DimY</c>), and the fixed sizes the kernels allocate
+/// shared memory for. None of them changes a result: they decide which thread computes an output, never
+/// the order of its operations (the tests check every kernel on every geometry in use).
 /// </summary>
-public static class DeviceGeometry
+/// <param name="GemmThreads">
+/// Threads per side of a square matrix-product group; each thread owns a block of outputs (4 × 4 in the
+/// <see cref="GemmBlock"/> tiles, 2 × 2 in the <see cref="GemmSmallBlock"/> ones), so a tile is
+/// <c>GemmThreads × 4</c> (or × 2) outputs wide.
+/// </param>
+/// <param name="RowsPerGroup">Rows a row-reduction group sums at once, one per <see cref="RowLanes"/> lanes.</param>
+/// <param name="ElementThreads">Threads per group of the elementwise kernels.</param>
+public readonly record struct DeviceGeometry(int GemmThreads, int RowsPerGroup, int ElementThreads)
 {
-    /// <summary>Outputs per side of a matrix-product tile (<c>GEMM_TILE</c>) of the default kernels.</summary>
-    public const int GemmTile = 64;
+    /// <summary>
+    /// GPUs and OpenCL devices: 16 × 16 matrix-product groups (64 × 64 tiles, or 32 × 32), 8 rows of 32 lanes,
+    /// 256 elementwise threads. Chosen as the fastest on pocl of the tile widths 16, 32, 64 and chunk lengths
+    /// 16, 32, 64 tried (pocl's cost is per work-item and per barrier region, so more outputs per thread win).
+    /// </summary>
+    public static DeviceGeometry Gpu { get; } = new(16, 8, 256);
 
     /// <summary>
-    /// Outputs per side of the small-tile variant of the matrix-product kernels (the <c>_tile32</c>
-    /// kernels), launched when <see cref="GemmTile"/> tiles would leave compute units idle.
+    /// ILGPU's CPU accelerator, which runs every thread of a group as an OS thread and wakes all of a
+    /// multiprocessor's threads at each launch: the smallest groups the kernels allow (4 × 4 matrix threads,
+    /// one row of 32 lanes, 32 elementwise threads) on a one-warp multiprocessor. Measured here (2 cores), a
+    /// launch cost 28 ms on a 256-thread multiprocessor and 2 ms on a 32-thread one.
     /// </summary>
-    public const int GemmSmallTile = 32;
+    public static DeviceGeometry CpuSimulator { get; } = new(4, 1, 32);
 
-    /// <summary>Threads per side of a matrix-product group (<c>GEMM_THREADS</c>); each owns (64/16)² = 16 outputs.</summary>
-    public const int GemmThreads = 16;
-
-    /// <summary>Length of the slice of the summed dimension staged in local memory at a time (<c>GEMM_CHUNK</c>).</summary>
-    public const int GemmChunk = 16;
-
-    /// <summary>Lanes that sum one row (<c>ROW_LANES</c>): the 32 of the 32-lane scheme.</summary>
+    /// <summary>Lanes that sum one row: the 32 of the 32-lane scheme (a contract, not a launch choice).</summary>
     public const int RowLanes = 32;
 
-    /// <summary>Rows a row-reduction group handles at once (<c>ROWS_PER_GROUP</c>), one per 32 lanes.</summary>
-    public const int RowsPerGroup = 8;
+    /// <summary>Outputs per side of one thread's block in the default matrix-product kernels.</summary>
+    public const int GemmBlock = 4;
 
-    /// <summary>Threads per group of the elementwise kernels (<c>ELEMENT_THREADS</c>).</summary>
-    public const int ElementThreads = 256;
+    /// <summary>Outputs per side of one thread's block in the small-tile variant (the <c>.Tile32</c> kernels on a GPU).</summary>
+    public const int GemmSmallBlock = 2;
 
-    /// <summary>The largest group any kernel uses; a device must allow at least this many threads per group.</summary>
+    /// <summary>Length of the slice of the summed dimension staged in shared memory at a time.</summary>
+    public const int GemmChunk = 16;
+
+    /// <summary>The most threads per side of a matrix-product group the kernels allocate shared memory for.</summary>
+    public const int MaxGemmThreads = 16;
+
+    /// <summary>The most rows per row-reduction group the kernels allocate shared memory for.</summary>
+    public const int MaxRowsPerGroup = 8;
+
+    /// <summary>The largest group of <see cref="Gpu"/>; an OpenCL device must allow at least this many threads per group.</summary>
     public const int MaxGroupThreads = 256;
 
-    /// <summary>
-    /// Whether a matrix product of <paramref name="cols"/> × <paramref name="rows"/> outputs runs on
-    /// the small tiles: when the <see cref="GemmTile"/> grid has fewer than two groups per compute unit
-    /// (so some units would idle or run a single group without another to hide its memory waits), the
-    /// four times as many <see cref="GemmSmallTile"/> groups are launched instead. The choice never
-    /// changes a result.
-    /// </summary>
-    public static bool UseSmallGemmTile(int cols, int rows, int computeUnits) =>
-        (long)((cols + GemmTile - 1) / GemmTile) * ((rows + GemmTile - 1) / GemmTile) < 2L * computeUnits;
+    /// <summary>Outputs per side of a default matrix-product tile.</summary>
+    public int GemmTile => GemmThreads * GemmBlock;
 
-    /// <summary>The <c>#define</c> lines that carry these constants into the device program (the tile size is set per variant by <see cref="DeviceSources"/>).</summary>
-    public static string Defines() =>
-        "/* Launch geometry, generated from IlgpuVae.Kernels.DeviceGeometry (the host launches with the same numbers). */\n" +
-        $"#define GEMM_THREADS {GemmThreads}\n" +
-        $"#define GEMM_CHUNK {GemmChunk}\n" +
-        $"#define ROW_LANES {RowLanes}\n" +
-        $"#define ROWS_PER_GROUP {RowsPerGroup}\n" +
-        $"#define ELEMENT_THREADS {ElementThreads}\n";
+    /// <summary>Outputs per side of a small matrix-product tile.</summary>
+    public int GemmSmallTile => GemmThreads * GemmSmallBlock;
+
+    /// <summary>
+    /// Whether a matrix product of <paramref name="cols"/> × <paramref name="rows"/> outputs runs on the
+    /// small tiles: when the <see cref="GemmTile"/> grid has fewer than two groups per compute unit (so some
+    /// units would idle or run a single group without another to hide its memory waits), the four times as
+    /// many small-tile groups are launched instead. The choice never changes a result.
+    /// </summary>
+    public bool UseSmallGemmTile(int cols, int rows, int computeUnits) =>
+        (long)((cols + GemmTile - 1) / GemmTile) * ((rows + GemmTile - 1) / GemmTile) < 2L * computeUnits;
 }

@@ -1,8 +1,6 @@
 using System.CommandLine;
 using IlgpuVae.Engine;
 using IlgpuVae.Engine.Accelerators;
-using IlgpuVae.Engine.Accelerators.Cuda;
-using IlgpuVae.Engine.Accelerators.OpenCl;
 using IlgpuVae.Engine.Training;
 using IlgpuVae.Runner.Commands;
 
@@ -71,7 +69,7 @@ public static class Cli
             case AcceleratorUnavailableException:
                 stderr.WriteLine($"ilgpuvae: {OneLine(e.Message)}");
                 return ExitCodes.AcceleratorFailure;
-            case OpenClException or CudaException:
+            case AcceleratorFailureException or ILGPU.Runtime.AcceleratorException:
                 // A failed launch, compile or copy on a device the engine could open: the device or its
                 // driver is at fault, not the input. Every accelerator gives the same bits, so another
                 // one (and --resume from the last checkpoint) is a safe way on.

@@ -1,16 +1,16 @@
 using System.Diagnostics;
-using System.Runtime.InteropServices;
 using IlgpuVae.Engine.Accelerators;
 using IlgpuVae.Engine.Accelerators.Cuda;
 using IlgpuVae.Engine.Benchmarking;
+using IlgpuVae.Tests;
 using NUnit.Framework;
 
 namespace IlgpuVae.Tests.Cuda;
 
 /// <summary>
 /// <see cref="Accelerator.MeasureDeviceTime"/>: the host-clock version on the CPU, its refusal inside a
-/// kernel sequence, CUDA's events on a GPU (ignored without one), the export fallback that binds
-/// cuEventElapsedTime, and the FP32 peak table against published figures.
+/// kernel sequence, CUDA's events on a GPU (ignored without one), and the FP32 peak table against
+/// published figures.
 /// </summary>
 [TestFixture]
 public sealed class DeviceTimingTests
@@ -34,17 +34,9 @@ public sealed class DeviceTimingTests
     }
 
     [Test]
-    public void ElapsedMillisecondsBecomeTicks()
-    {
-        Assert.That(CudaEventTimer.FromMilliseconds(0f), Is.EqualTo(TimeSpan.Zero));
-        Assert.That(CudaEventTimer.FromMilliseconds(0.0005f).Ticks, Is.EqualTo(5), "0.5 µs, the events' resolution, is 5 ticks of 100 ns");
-        Assert.That(CudaEventTimer.FromMilliseconds(20.25f), Is.EqualTo(TimeSpan.FromMicroseconds(20_250)));
-    }
-
-    [Test]
     public void EventTimingOnAGpuCountsTheWorkAndNoMore()
     {
-        using var cuda = CudaTestEnvironment.CreateAccelerator();
+        var cuda = DeviceAccelerators.Require("cuda");
         using var work = new GemmWorkload(cuda, 1024, 784, 500);
         cuda.MeasureDeviceTime(() => work.Launch(GemmKernel.LinearForward)); // warm-up
         var clock = Stopwatch.StartNew();
@@ -57,18 +49,6 @@ public sealed class DeviceTimingTests
         Assert.That(measured, Is.LessThanOrEqualTo(wall), "the GPU's time of the work fits in the host's time around the call");
         // Host time between the two events is device time too (the stream idles): a sleep is measured.
         Assert.That(cuda.MeasureDeviceTime(() => Thread.Sleep(50)), Is.GreaterThanOrEqualTo(TimeSpan.FromMilliseconds(49.9)));
-    }
-
-    [Test]
-    public void TheFirstExportPresentIsBound()
-    {
-        nint libc = NativeLibrary.Load("libc.so.6");
-        var (address, name) = NativeLibrarySearch.FirstExport(libc, ["ilgpuvae_no_such_function_v2", "strlen"]);
-        Assert.That(name, Is.EqualTo("strlen"), "a missing newer name falls back to the older one");
-        Assert.That(address, Is.EqualTo(NativeLibrary.GetExport(libc, "strlen")));
-        Assert.That(NativeLibrarySearch.FirstExport(libc, ["strlen", "strcmp"]).Name, Is.EqualTo("strlen"), "the first name wins when both exist");
-        var e = Assert.Throws<EntryPointNotFoundException>(() => NativeLibrarySearch.FirstExport(libc, ["ilgpuvae_none_v2", "ilgpuvae_none"]));
-        Assert.That(e!.Message, Is.EqualTo("ilgpuvae_none_v2 or ilgpuvae_none"), "the reason names every name tried");
     }
 
     [TestCase(9, 0, 132, 1_980_000, 66.91, TestName = "H100 SXM: 66.9 TFLOP/s")]
@@ -93,12 +73,12 @@ public sealed class DeviceTimingTests
     [Test]
     public void AUsableGpuShowsItsPeak()
     {
-        CudaTestEnvironment.RequireDevice();
-        var device = CudaTestEnvironment.UsableDevice!;
-        var (major, minor) = (int.Parse(device.Details["compute capability"].Split('.')[0]), int.Parse(device.Details["compute capability"].Split('.')[1]));
+        DeviceAccelerators.Require("cuda");
+        var device = AcceleratorFactory.Providers.Single(p => p.Kind == AcceleratorKind.Cuda).Probe().First(d => d.Usable);
+        var (major, minor) = (int.Parse(device.Details["compute_capability"].Split('.')[0]), int.Parse(device.Details["compute_capability"].Split('.')[1]));
         if (Fp32Peak.LanesPerMultiprocessor(major, minor) is null)
-            Assert.That(device.Details.ContainsKey("fp32 peak"), Is.False);
+            Assert.That(device.Details.ContainsKey("fp32_peak"), Is.False);
         else
-            Assert.That(device.Details["fp32 peak"], Does.Match(@"^\d+\.\d TFLOP/s \(\d+ SMs × \d+ FP32 lanes × 2 × \d+(\.\d)? MHz\)$"));
+            Assert.That(device.Details["fp32_peak"], Does.Match(@"^\d+\.\d TFLOP/s \(\d+ SMs × \d+ FP32 lanes × 2 × \d+(\.\d)? MHz\)$"));
     }
 }

@@ -91,7 +91,7 @@ internal static class ContractKernels
         return (dw, db);
     }
 
-    /// <summary>The exact uniform of a Philox word: ((x >> 9) + ½)·2⁻²³ (the code's and philox.h's definition).</summary>
+    /// <summary>The exact uniform of a Philox word: ((x >> 9) + ½)·2⁻²³ (the contract's definition).</summary>
     public static float Uniform(uint x) => ((float)(x >> 9) + 0.5f) * (1f / 8388608f);
 
     /// <summary>Box–Muller from one Philox call: t = log(u1); t = −2·t; r = √t; ε = r·cos2π(u2).</summary>

@@ -2,6 +2,7 @@ using IlgpuVae.Engine.Accelerators;
 using IlgpuVae.Engine.Accelerators.Cpu;
 using IlgpuVae.Kernels;
 using IlgpuVae.Kernels.Cpu;
+using IlgpuVae.Kernels.Math;
 using NUnit.Framework;
 using static IlgpuVae.Tests.Kernels.KernelAssert;
 
@@ -713,14 +714,14 @@ public sealed class CpuKernelTests
         {
             Assert.That(x[i] == 0f || x[i] == 1f, $"x[{i}] = {x[i]} is not 0 or 1");
             byte b = data[indices[first + i / pixels] * pixels + i % pixels];
-            if (mismatch < 0 && Bits(x[i]) != Bits(CpuGather.Pixel(b, Binarization.Dynamic, (uint)i, key))) mismatch = i;
+            if (mismatch < 0 && Bits(x[i]) != Bits(PixelMath.Value(b, Binarization.Dynamic, (uint)i, key))) mismatch = i;
             if (b == 0) Assert.That(x[i], Is.EqualTo(0f), $"x[{i}] from byte 0");
             if (b == 255) Assert.That(x[i], Is.EqualTo(1f), $"x[{i}] from byte 255");
             ones += x[i];
             expectedOnes += p[i];
             variance += p[i] * (1 - p[i]);
         }
-        Assert.That(mismatch, Is.EqualTo(-1), "first element that differs from CpuGather.Pixel");
+        Assert.That(mismatch, Is.EqualTo(-1), "first element that differs from PixelMath.Value");
         Assert.That(ones, Is.EqualTo(expectedOnes).Within(5 * Math.Sqrt(variance)), "number of ones");
         var other = Gather(data, indices, first, rows, pixels, Binarization.Dynamic, key with { Position = 13 });
         Assert.That(FirstDifference(x, other), Is.Not.EqualTo(-1), "a different step must draw different bits");

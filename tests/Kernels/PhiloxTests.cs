@@ -5,7 +5,7 @@ namespace IlgpuVae.Tests.Kernels;
 
 /// <summary>
 /// <see cref="Philox4x32"/>: the published known-answer vectors of Philox4x32-10, the exact uniform
-/// map, the moments of the Box–Muller normal, and agreement with the device header <c>philox.h</c>.
+/// map, the moments of the Box–Muller normal, and known answers of an independent C build.
 /// </summary>
 [TestFixture]
 public sealed class PhiloxTests
@@ -110,25 +110,8 @@ public sealed class PhiloxTests
         Assert.That(maxAbs, Is.LessThanOrEqualTo(5.7683f));
     }
 
-    [Test]
-    public void Constants_AreIdenticalToTheDeviceHeader()
-    {
-        Dictionary<string, ulong> integers = DeviceHeaders.IntegerDefines("philox.h");
-        Assert.That(integers["PHILOX_M0"], Is.EqualTo((ulong)Philox4x32.M0));
-        Assert.That(integers["PHILOX_M1"], Is.EqualTo((ulong)Philox4x32.M1));
-        Assert.That(integers["PHILOX_W0"], Is.EqualTo((ulong)Philox4x32.W0));
-        Assert.That(integers["PHILOX_W1"], Is.EqualTo((ulong)Philox4x32.W1));
-        Assert.That(integers["PHILOX_ROUNDS"], Is.EqualTo((ulong)Philox4x32.Rounds));
-
-        Dictionary<string, float> floats = DeviceHeaders.HexFloatDefines("philox.h");
-        Assert.That(
-            BitConverter.SingleToInt32Bits(floats["PHILOX_UNIFORM_SCALE"]),
-            Is.EqualTo(BitConverter.SingleToInt32Bits(Philox4x32.UniformScale)));
-        Assert.That(Philox4x32.UniformScale, Is.EqualTo(MathF.ScaleB(1f, -23)));
-    }
-
-    /// <summary>(c0, k0, z) from the C build of philox.h (counter (c0, 1, 2, 3), key (k0, 0x01234567)),
-    /// which compared equal to this class over 2²⁴ counters.</summary>
+    /// <summary>(c0, k0, z) from an independent C build of the generator and Box–Muller (counter (c0, 1, 2, 3),
+    /// key (k0, 0x01234567)), which compared equal to this class over 2²⁴ counters.</summary>
     private static readonly (uint C0, uint K0, uint Z)[] DeviceGoldenNormal =
     [
         (0x8F217978u, 0x860B0F2Au, 0x3E849567u),
@@ -140,7 +123,7 @@ public sealed class PhiloxTests
     ];
 
     [Test]
-    public void StandardNormal_MatchesGoldenBitsOfTheDeviceHeader()
+    public void StandardNormal_MatchesKnownAnswersOfAnIndependentBuild()
     {
         foreach ((uint c0, uint k0, uint z) in DeviceGoldenNormal)
         {

@@ -1,7 +1,7 @@
 using IlgpuVae.Engine.Accelerators;
 using IlgpuVae.Engine.Accelerators.Cpu;
 using IlgpuVae.Kernels;
-using IlgpuVae.Tests.OpenCl;
+using IlgpuVae.Tests;
 using NUnit.Framework;
 
 namespace IlgpuVae.Tests.Model;
@@ -9,7 +9,7 @@ namespace IlgpuVae.Tests.Model;
 /// <summary>
 /// <see cref="Accelerator.RunKernelSequence"/> on the backends that run here: kernels inside a sequence
 /// run, and anything a CUDA graph could not hold (a transfer, an allocation, a wait, a nested sequence)
-/// is refused on every backend, so the trainer's steps, which the CPU and OpenCL tests run through it,
+/// is refused on every backend, so the trainer's steps, which the CPU and device tests run through it,
 /// are known to be capturable on CUDA.
 /// </summary>
 [TestFixture]
@@ -18,13 +18,13 @@ public sealed class KernelSequenceTests
     private static IEnumerable<TestCaseData> Backends()
     {
         yield return new TestCaseData("cpu").SetName("{m}(cpu)");
-        yield return new TestCaseData("opencl").SetName("{m}(opencl)");
+        foreach (string family in DeviceAccelerators.Families) yield return new TestCaseData(family).SetName($"{{m}}({family})");
     }
 
     private static Accelerator Get(string backend, out bool owned)
     {
         owned = backend == "cpu";
-        return owned ? new CpuAccelerator(threads: 1) : OpenClTestDevice.Require();
+        return owned ? new CpuAccelerator(threads: 1) : DeviceAccelerators.Require(backend);
     }
 
     [TestCaseSource(nameof(Backends))]

@@ -1,18 +1,18 @@
 using IlgpuVae.Engine.Accelerators.Cpu;
-using IlgpuVae.Engine.Accelerators.Cuda;
-using IlgpuVae.Engine.Accelerators.OpenCl;
+using IlgpuVae.Engine.Accelerators.Ilgpu;
 
 namespace IlgpuVae.Engine.Accelerators;
 
 /// <summary>
 /// Finds accelerators and creates the one a user asks for: by family and device index, or `auto`
-/// (the first usable device of CUDA, then OpenCL GPUs, then the CPU).
+/// (the first usable device of CUDA, then OpenCL GPUs, then the SIMD CPU accelerator).
 /// </summary>
 public static class AcceleratorFactory
 {
     /// <summary>Every backend this build has, in `auto` preference order.</summary>
     internal static IReadOnlyList<IAcceleratorProvider> Providers { get; } =
-        [new CudaAcceleratorProvider(), new OpenClAcceleratorProvider(), new CpuAcceleratorProvider()];
+        [new IlgpuAcceleratorProvider(AcceleratorKind.Cuda), new IlgpuAcceleratorProvider(AcceleratorKind.OpenCl),
+            new CpuAcceleratorProvider(), new IlgpuAcceleratorProvider(AcceleratorKind.IlgpuCpu)];
 
     /// <summary>Lists every device of every backend, with the reason for each one that is not usable.</summary>
     public static IReadOnlyList<AcceleratorInfo> ListDevices()
@@ -22,14 +22,25 @@ public static class AcceleratorFactory
         return all;
     }
 
-    /// <summary>Parses an --accelerator value: auto, cpu, opencl or cuda.</summary>
+    /// <summary>The --accelerator value that names <paramref name="kind"/>: cpu, opencl, cuda or ilgpu-cpu.</summary>
+    public static string NameOf(AcceleratorKind kind) => kind switch
+    {
+        AcceleratorKind.Cpu => "cpu",
+        AcceleratorKind.OpenCl => "opencl",
+        AcceleratorKind.Cuda => "cuda",
+        AcceleratorKind.IlgpuCpu => "ilgpu-cpu",
+        _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "unknown accelerator"),
+    };
+
+    /// <summary>Parses an --accelerator value: auto, cpu, opencl, cuda or ilgpu-cpu.</summary>
     public static AcceleratorKind? ParseKind(string text) => text.Trim().ToLowerInvariant() switch
     {
         "auto" => null,
         "cpu" => AcceleratorKind.Cpu,
         "opencl" or "ocl" => AcceleratorKind.OpenCl,
         "cuda" => AcceleratorKind.Cuda,
-        _ => throw new InputException($"--accelerator must be auto, cpu, opencl or cuda, got '{text}'"),
+        "ilgpu-cpu" => AcceleratorKind.IlgpuCpu,
+        _ => throw new InputException($"--accelerator must be auto, cpu, opencl, cuda or ilgpu-cpu, got '{text}'"),
     };
 
     /// <summary>
@@ -42,7 +53,8 @@ public static class AcceleratorFactory
         if (deviceIndex is < 0) throw new InputException($"--device must be zero or positive, got {deviceIndex}");
         if (kind is null)
         {
-            foreach (var p in Providers)
+            // ILGPU's CPU accelerator is a cross-check, never the automatic choice.
+            foreach (var p in Providers.Where(p => p.Kind != AcceleratorKind.IlgpuCpu))
             {
                 var usable = p.Probe().Where(d => d.Usable && (p.Kind != AcceleratorKind.OpenCl || d.Details.GetValueOrDefault("type") == "gpu")).ToList();
                 if (usable.Count > 0) return p.Create(deviceIndex ?? usable[0].Index, options);

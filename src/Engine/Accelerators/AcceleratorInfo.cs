@@ -28,12 +28,18 @@ internal interface IAcceleratorProvider
 
 /// <summary>Options every accelerator accepts.</summary>
 /// <param name="CpuThreads">CPU accelerator thread count (null: one per core).</param>
-/// <param name="KernelCacheDirectory">Where compiled device kernels are cached (null: the default).</param>
 /// <param name="CudaGraphs">
 /// Whether the CUDA accelerator replays each training step as a CUDA graph (the default) or launches its
 /// kernels one by one; the results are the same bits either way. Other accelerators ignore it.
 /// </param>
-public sealed record AcceleratorOptions(int? CpuThreads = null, string? KernelCacheDirectory = null, bool CudaGraphs = true);
+public sealed record AcceleratorOptions(int? CpuThreads = null, bool CudaGraphs = true);
 
 /// <summary>The requested accelerator cannot be used; the message says why and what to try (exit code 4).</summary>
 public sealed class AcceleratorUnavailableException(string message) : Exception(message);
+
+/// <summary>
+/// An accelerator failed while running: a launch, copy or wait reported an error by the device or its
+/// driver (exit code 4). Every accelerator gives the same bits, so another one (and a resume from the
+/// last checkpoint) is a safe way on.
+/// </summary>
+public sealed class AcceleratorFailureException(string message, Exception? inner = null) : Exception(message, inner);

@@ -27,24 +27,6 @@ public static unsafe class CpuGather
         }
     }
 
-    /// <summary>The value of one pixel byte as the model sees it (element = r·pixels + p).</summary>
-    public static float Pixel(byte b, Binarization binarization, uint element, RandomKey key)
-    {
-        switch (binarization)
-        {
-            case Binarization.Threshold:
-                return b >= 128 ? 1f : 0f;
-            case Binarization.Dynamic:
-            {
-                var (x0, x1, x2, x3) = Philox4x32.Generate(element >> 2, key.Stream, key.C2, key.C3, key.K0, key.K1);
-                uint word = (element & 3) switch { 0 => x0, 1 => x1, 2 => x2, _ => x3 };
-                return Philox4x32.ToUniform(word) < (float)b / 255f ? 1f : 0f;
-            }
-            default:
-                return (float)b / 255f;
-        }
-    }
-
     private struct Job : IRangeJob
     {
         public byte* Data;
@@ -61,7 +43,7 @@ public static unsafe class CpuGather
                 byte* src = Data + (long)Indices[r] * Pixels;
                 float* dst = X + (long)r * Pixels;
                 for (int p = 0; p < Pixels; p++)
-                    dst[p] = Pixel(src[p], Binarization, (uint)((long)r * Pixels + p), Key);
+                    dst[p] = PixelMath.Value(src[p], Binarization, (uint)((long)r * Pixels + p), Key);
             }
         }
     }

@@ -226,31 +226,26 @@ internal static unsafe class CpuGemm
                 if (Epilogue == GemmEpilogue.Activate)
                 {
                     for (; j + 16 <= width; j += 16) CpuActivation.Apply(Activation, Vector512.Load(c + j)).Store(c + j);
-                    for (; j < width; j++) c[j] = CpuActivation.Apply(Activation, c[j]);
+                    for (; j < width; j++) c[j] = ActivationMath.Apply(Activation, c[j]);
                 }
                 else
                 {
                     float* e = E + (long)m * Lde + n0;
                     for (; j + 16 <= width; j += 16) (Vector512.Load(c + j) * CpuActivation.Derivative(Activation, Vector512.Load(e + j))).Store(c + j);
-                    for (; j < width; j++) c[j] = c[j] * CpuActivation.Derivative(Activation, e[j]);
+                    for (; j < width; j++) c[j] = c[j] * ActivationMath.Derivative(Activation, e[j]);
                 }
             }
         }
     }
 }
 
-/// <summary>The activations and their derivatives from the output, as the contracts define them.</summary>
+/// <summary>
+/// The activations and their derivatives in 16 lanes, lane-wise identical to the scalar
+/// <see cref="ActivationMath"/> (the contracts' definitions).
+/// </summary>
 public static class CpuActivation
 {
-    /// <summary>act(a).</summary>
-    public static float Apply(Activation activation, float a) => activation switch
-    {
-        Activation.Tanh => DeterministicMath.Tanh(a),
-        Activation.Sigmoid => DeterministicMath.Sigmoid(a),
-        _ => a,
-    };
-
-    /// <summary>act(a) in 16 lanes, bit-identical to <see cref="Apply(Activation, float)"/> per lane.</summary>
+    /// <summary>act(a) in 16 lanes, bit-identical to <see cref="ActivationMath.Apply"/> per lane.</summary>
     public static Vector512<float> Apply(Activation activation, Vector512<float> a) => activation switch
     {
         Activation.Tanh => DeterministicMathVector.Tanh(a),
@@ -258,19 +253,11 @@ public static class CpuActivation
         _ => a,
     };
 
-    /// <summary>act′ from the output in 16 lanes, bit-identical to <see cref="Derivative(Activation, float)"/> per lane.</summary>
+    /// <summary>act′ from the output in 16 lanes, bit-identical to <see cref="ActivationMath.Derivative"/> per lane.</summary>
     public static Vector512<float> Derivative(Activation activation, Vector512<float> y) => activation switch
     {
         Activation.Tanh => Vector512.FusedMultiplyAdd(-y, y, Vector512<float>.One),
         Activation.Sigmoid => y * (Vector512<float>.One - y),
         _ => Vector512<float>.One,
-    };
-
-    /// <summary>act′ expressed through the output y: tanh: fma(−y, y, 1); sigmoid: y·(1 − y); identity: 1.</summary>
-    public static float Derivative(Activation activation, float y) => activation switch
-    {
-        Activation.Tanh => MathF.FusedMultiplyAdd(-y, y, 1f),
-        Activation.Sigmoid => y * (1f - y),
-        _ => 1f,
     };
 }

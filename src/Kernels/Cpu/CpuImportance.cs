@@ -27,10 +27,7 @@ public static class CpuImportance
                 int r = i * samples + l;
                 for (int j = 0; j < latent; j++)
                 {
-                    float zz = z[r * latent + j], eps = epsilon[r * latent + j];
-                    float t = MathF.FusedMultiplyAdd(zz, zz, -lv[j]);
-                    t = MathF.FusedMultiplyAdd(-eps, eps, t);
-                    terms[j] = 0.5f * t;
+                    terms[j] = LatentMath.SampleKlTerm(z[r * latent + j], epsilon[r * latent + j], lv[j]);
                 }
                 logWeights[r] = ll[r] - RowSum32.Sum(terms);
             }

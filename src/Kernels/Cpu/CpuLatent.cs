@@ -23,10 +23,8 @@ public static class CpuLatent
                 {
                     uint element = (uint)((long)(firstRow + r) * latent + j);
                     float eps = Philox4x32.StandardNormal(element, key.Stream, key.C2, key.C3, key.K0, key.K1);
-                    float h = 0.5f * e[latent + j];
-                    float s = DeterministicMath.Exp(h);
                     epsilon[r * latent + j] = eps;
-                    z[r * latent + j] = MathF.FusedMultiplyAdd(s, eps, e[j]);
+                    z[r * latent + j] = LatentMath.Reparameterize(e[j], e[latent + j], eps);
                 }
             }
         }
@@ -44,11 +42,7 @@ public static class CpuLatent
             {
                 for (int j = 0; j < latent; j++)
                 {
-                    float mu = e[j], lv = e[latent + j];
-                    float t = 1f + lv;
-                    t = MathF.FusedMultiplyAdd(-mu, mu, t);
-                    t = t - DeterministicMath.Exp(lv);
-                    terms[j] = t;
+                    terms[j] = LatentMath.AnalyticKlTerm(e[j], e[latent + j]);
                 }
                 kl[i] = -0.5f * RowSum32.Sum(terms);
             }
@@ -60,10 +54,7 @@ public static class CpuLatent
                     int r = i * samples + l;
                     for (int j = 0; j < latent; j++)
                     {
-                        float zz = z[r * latent + j], eps = epsilon[r * latent + j], lv = e[latent + j];
-                        float t = MathF.FusedMultiplyAdd(zz, zz, -lv);
-                        t = MathF.FusedMultiplyAdd(-eps, eps, t);
-                        terms[j] = 0.5f * t;
+                        terms[j] = LatentMath.SampleKlTerm(z[r * latent + j], epsilon[r * latent + j], e[latent + j]);
                     }
                     acc = acc + RowSum32.Sum(terms);
                 }
@@ -87,26 +78,9 @@ public static class CpuLatent
                 for (int l = 0; l < samples; l++)
                 {
                     int idx = (i * samples + l) * latent + j;
-                    float d = MathF.FusedMultiplyAdd(c, z[idx], dz[idx]);
-                    g = g + d;
-                    h = MathF.FusedMultiplyAdd(d, epsilon[idx], h);
+                    LatentMath.AccumulateSample(c, z[idx], dz[idx], epsilon[idx], ref g, ref h);
                 }
-                float mu = e[j], lv = e[latent + j];
-                float half = 0.5f * lv;
-                float hs = 0.5f * DeterministicMath.Exp(half);
-                float rec = h * hs;
-                if (estimator == KlEstimator.Analytic)
-                {
-                    de[j] = MathF.FusedMultiplyAdd(klScale, mu, g);
-                    float t = DeterministicMath.Exp(lv) - 1f;
-                    t = 0.5f * t;
-                    de[latent + j] = MathF.FusedMultiplyAdd(klScale, t, rec);
-                }
-                else
-                {
-                    de[j] = g;
-                    de[latent + j] = MathF.FusedMultiplyAdd(-0.5f, klScale, rec);
-                }
+                LatentMath.Gradients(e[j], e[latent + j], g, h, klScale, estimator, out de[j], out de[latent + j]);
             }
         }
     }

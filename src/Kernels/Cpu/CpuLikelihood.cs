@@ -9,9 +9,6 @@ namespace IlgpuVae.Kernels.Cpu;
 /// </summary>
 public static unsafe class CpuLikelihood
 {
-    /// <summary>The float nearest to log(2π), shared with the device code.</summary>
-    public const float Log2Pi = 1.83787706640934548356f;
-
     /// <summary>Bernoulli: ll[r] = Σ_j x·l − softplus(l); dLogits = gradScale·(sigmoid(l) − x).</summary>
     public static void Bernoulli(CpuWorkerPool pool, ReadOnlySpan<float> logits, ReadOnlySpan<float> x, Span<float> ll,
         Span<float> dLogits, int rows, int pixels, int samples, float gradScale)
@@ -34,38 +31,7 @@ public static unsafe class CpuLikelihood
         }
     }
 
-    /// <summary>Bernoulli terms of one element: returns x·l − softplus(l) and writes the gradient.</summary>
-    public static float BernoulliTerm(float l, float x, float gradScale, out float grad)
-    {
-        float a = MathF.Abs(l);
-        float e = DeterministicMath.Exp(-a);
-        float d = 1f + e;
-        float sp = (l > 0f ? l : 0f) + DeterministicMath.Log1p(e);
-        float sig = l >= 0f ? 1f / d : e / d;
-        grad = gradScale * (sig - x);
-        return MathF.FusedMultiplyAdd(x, l, -sp);
-    }
-
-    /// <summary>Gaussian terms of one element: returns the log-density and writes both gradients.</summary>
-    public static float GaussianTerm(float a, float v, float x, float gradScale, float minLogVariance, out float gradMean, out float gradLogVar)
-    {
-        float lv = v >= minLogVariance ? v : minLogVariance;
-        float mean = DeterministicMath.Sigmoid(a);
-        float diff = x - mean;
-        float iv = DeterministicMath.Exp(-lv);
-        float q = diff * diff;
-        q = q * iv;
-        float term = (Log2Pi + lv) + q;
-        term = -0.5f * term;
-        float gm = -diff * iv;
-        float dsig = mean * (1f - mean);
-        gradMean = gradScale * (gm * dsig);
-        float dv = v >= minLogVariance ? 0.5f * (1f - q) : 0f;
-        gradLogVar = gradScale * dv;
-        return term;
-    }
-
-    /// <summary>16 Bernoulli terms at once, lane-wise identical to <see cref="BernoulliTerm"/>; writes the 16 gradients.</summary>
+    /// <summary>16 Bernoulli terms at once, lane-wise identical to <see cref="LikelihoodMath.BernoulliTerm"/>; writes the 16 gradients.</summary>
     private static Vector512<float> BernoulliTerms(float* logits, float* xs, float* grad, float gradScale)
     {
         var l = Vector512.Load(logits);
@@ -135,12 +101,12 @@ public static unsafe class CpuLikelihood
             if (!Gaussian)
             {
                 long i = (long)r * Pixels + j;
-                float term = BernoulliTerm(Logits[i], x, GradScale, out float g);
+                float term = LikelihoodMath.BernoulliTerm(Logits[i], x, GradScale, out float g);
                 Grad[i] = g;
                 return term;
             }
             long row = (long)r * 2 * Pixels;
-            float t = GaussianTerm(Logits[row + j], Logits[row + Pixels + j], x, GradScale, MinLogVariance, out float gm, out float gv);
+            float t = LikelihoodMath.GaussianTerm(Logits[row + j], Logits[row + Pixels + j], x, GradScale, MinLogVariance, out float gm, out float gv);
             Grad[row + j] = gm;
             Grad[row + Pixels + j] = gv;
             return t;

@@ -1,3 +1,4 @@
+using IlgpuVae.Kernels.Math;
 using System.Runtime.Intrinsics;
 
 namespace IlgpuVae.Kernels.Cpu;
@@ -20,60 +21,6 @@ public static unsafe class CpuOptimizer
         }
     }
 
-    /// <summary>The update of one parameter, in the contract's operation order.</summary>
-    public static void UpdateOne(ref float theta, float gradient, ref float state0, ref float state1, in OptimizerScalars s)
-    {
-        float g = MathF.FusedMultiplyAdd(s.WeightDecay, theta, gradient);
-        switch (s.Kind)
-        {
-            case OptimizerKind.Adagrad:
-            {
-                float h = MathF.FusedMultiplyAdd(g, g, state0);
-                state0 = h;
-                float den = MathF.Sqrt(h) + s.Epsilon;
-                float u = s.LearningRate * g;
-                u = u / den;
-                theta = theta - u;
-                break;
-            }
-            case OptimizerKind.RmsProp:
-            {
-                float a = s.OneMinusBeta1 * g;
-                a = a * g;
-                float h = MathF.FusedMultiplyAdd(s.Beta1, state0, a);
-                state0 = h;
-                float den = MathF.Sqrt(h) + s.Epsilon;
-                float u = s.LearningRate * g;
-                u = u / den;
-                theta = theta - u;
-                break;
-            }
-            case OptimizerKind.Adam:
-            {
-                float m = MathF.FusedMultiplyAdd(s.Beta1, state0, s.OneMinusBeta1 * g);
-                float a = s.OneMinusBeta2 * g;
-                a = a * g;
-                float v = MathF.FusedMultiplyAdd(s.Beta2, state1, a);
-                state0 = m;
-                state1 = v;
-                float vh = v * s.SecondMomentScale;
-                float den = MathF.Sqrt(vh) + s.Epsilon;
-                float u = s.StepSize * m;
-                u = u / den;
-                theta = theta - u;
-                break;
-            }
-            default:
-            {
-                float v = MathF.FusedMultiplyAdd(s.Beta1, state0, g);
-                state0 = v;
-                float u = s.LearningRate * v;
-                theta = theta - u;
-                break;
-            }
-        }
-    }
-
     private struct Job : IRangeJob
     {
         public float* P, G, S0, S1;
@@ -84,7 +31,7 @@ public static unsafe class CpuOptimizer
         {
             long first = (long)start * 4096, last = System.Math.Min((long)end * 4096, Count);
             long i = first;
-            // 16 parameters per step with the same IEEE operations as UpdateOne: vector add, multiply,
+            // 16 parameters per step with the same IEEE operations as OptimizerMath.Update: vector add, multiply,
             // FMA, divide and square root are correctly rounded per lane, so the bits are identical.
             if (S1 != null || Scalars.Kind != OptimizerKind.Adam)
                 for (; i + 16 <= last; i += 16) UpdateVector(P + i, G + i, S0 + i, (S1 == null ? S0 : S1) + i);
@@ -92,7 +39,7 @@ public static unsafe class CpuOptimizer
             {
                 float dummy = 0f;
                 ref float s1 = ref (S1 == null ? ref dummy : ref S1[i]);
-                UpdateOne(ref P[i], G[i], ref S0[i], ref s1, Scalars);
+                OptimizerMath.Update(ref P[i], G[i], ref S0[i], ref s1, Scalars);
             }
         }
 

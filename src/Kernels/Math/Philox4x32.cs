@@ -83,7 +83,9 @@ public static class Philox4x32
     /// </remarks>
     public static float ToUniform(uint x)
     {
-        float k = (float)(x >> 9);
+        // Through int: C# converts an unsigned value to float by way of double (conv.r.un), which device
+        // code would then carry as a double; x >> 9 < 2²³ converts exactly either way.
+        float k = (float)(int)(x >> 9);
         return (k + 0.5f) * UniformScale;
     }
 

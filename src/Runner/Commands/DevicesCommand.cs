@@ -18,14 +18,14 @@ internal static class DevicesCommand
                 {
                     Devices = AcceleratorFactory.ListDevices().Select(d => new
                     {
-                        Kind = d.Kind.ToString().ToLowerInvariant(), d.Index, d.Name, d.Usable, d.Reason, d.Details,
+                        Kind = AcceleratorFactory.NameOf(d.Kind), d.Index, d.Name, d.Usable, d.Reason, d.Details,
                     }),
                 });
                 return ExitCodes.Success;
             }
             foreach (var d in AcceleratorFactory.ListDevices())
             {
-                string kind = d.Kind.ToString().ToLowerInvariant();
+                string kind = AcceleratorFactory.NameOf(d.Kind);
                 string status = d.Usable ? "usable" : $"not usable: {d.Reason}";
                 console.Out.WriteLine($"{kind,-7} {d.Index,2}  {d.Name}  [{status}]");
                 foreach (var (key, value) in d.Details) console.Out.WriteLine($"            {key}: {value}");

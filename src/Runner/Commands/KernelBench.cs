@@ -1,6 +1,6 @@
 using System.Globalization;
 using IlgpuVae.Engine.Accelerators;
-using IlgpuVae.Engine.Accelerators.Cuda;
+using IlgpuVae.Engine.Accelerators.Ilgpu;
 using IlgpuVae.Engine.Benchmarking;
 
 namespace IlgpuVae.Runner.Commands;
@@ -88,13 +88,17 @@ internal static class KernelBench
     }
 
     /// <summary>The FP32 peak of the accelerator's device in FLOP/s, when it is a CUDA device whose capability is in <see cref="Fp32Peak"/>'s table.</summary>
-    public static double? Fp32PeakFlops(Accelerator accelerator) => (accelerator as CudaAccelerator)?.Device.Fp32PeakFlops;
+    public static double? Fp32PeakFlops(Accelerator accelerator) => (accelerator as IlgpuAccelerator)?.Fp32PeakFlops;
 
     /// <summary>The same peak as <see cref="Fp32PeakFlops"/>, with how it was worked out.</summary>
-    public static string? Fp32PeakDescription(Accelerator accelerator) => (accelerator as CudaAccelerator)?.Device.Fp32PeakDescription;
+    public static string? Fp32PeakDescription(Accelerator accelerator) => (accelerator as IlgpuAccelerator)?.Fp32PeakDescription;
 
-    /// <summary>How <see cref="Accelerator.MeasureDeviceTime"/> times on this accelerator (CUDA overrides it with events).</summary>
-    public static string TimerOf(Accelerator accelerator) => accelerator is CudaAccelerator ? "CUDA events" : "host clock";
+    /// <summary>How <see cref="Accelerator.MeasureDeviceTime"/> times on this accelerator.</summary>
+    public static string TimerOf(Accelerator accelerator) => accelerator.Kind switch
+    {
+        AcceleratorKind.Cuda => "CUDA events",
+        _ => "host clock",
+    };
 
     /// <summary>
     /// Warms up, chooses the launch count (given, or found by doubling until a loop lasts an eighth of the
