@@ -39,6 +39,7 @@ public sealed class FigureCliTests
     [Test]
     public void TrainWritesAReport()
     {
+        ChartFonts.Require();
         string html = File.ReadAllText(Path.Combine(_run, "report.html"));
         Assert.That(Regex.Matches(html, "data:image/png;base64,"), Has.Count.EqualTo(3), "samples, reconstructions, manifold");
         Assert.That(Regex.Matches(html, "data:image/svg\\+xml;base64,"), Has.Count.EqualTo(2), "learning curve, latent scatter");
@@ -73,6 +74,7 @@ public sealed class FigureCliTests
     [TestCase("scatter", 820, 760)]
     public void PictureCommandsWriteValidPngs(string command, int width, int height)
     {
+        if (command == "scatter") ChartFonts.Require();
         string png = Path.Combine(_dir, command + ".png");
         var args = new List<string> { command, "--model", _run, "--out", png, "--accelerator", "cpu" };
         if (command is "reconstruct" or "scatter") args.AddRange(["--data", _data]);
@@ -97,6 +99,7 @@ public sealed class FigureCliTests
     [Test]
     public void CurvesPlotsRunFolders()
     {
+        ChartFonts.Require();
         string png = Path.Combine(_dir, "curves.png");
         var r = Run("curves", _run, _run, "--out", png);
         Assert.That(r.Code, Is.EqualTo(0), r.Err);
@@ -124,6 +127,7 @@ public sealed class FigureCliTests
     [Test]
     public void Fig2WritesTableCurveAndOneRunPerLatentSize()
     {
+        ChartFonts.Require();
         string output = Path.Combine(_dir, "fig2");
         var r = Run("experiment", "fig2", "--data", _data, "--latents", "2,3", "--budget-samples", "350", "--hidden", "8",
             "--train-eval-images", "100", "--accelerator", "cpu", "--out", output);

@@ -144,6 +144,7 @@ public sealed class FigureTests
     [Test]
     public void TheLatentScatterColoursEachPointByItsLabel()
     {
+        ChartFonts.Require();
         // Ten tight clusters, class k around (k − 4.5, 4.5 − k) / 2, and one point far out that is counted, not drawn.
         var random = new Random(2);
         int n = 500;
@@ -173,6 +174,7 @@ public sealed class FigureTests
     [Test]
     public void TheLatentScatterOfAModelIsAChartWithText()
     {
+        ChartFonts.Require();
         using var model = Model(2);
         var picture = Check(ModelFigures.LatentScatter(model, _data.Test, _data.TestLabels, "synthetic", IlgpuVae.Kernels.Binarization.None),
             LatentScatterChart.Width, LatentScatterChart.Height);
@@ -194,6 +196,7 @@ public sealed class FigureTests
     [Test]
     public void TheReportIsOneSelfContainedPage()
     {
+        ChartFonts.Require();
         string run = Path.Combine(_dir, "run");
         using var folder = RunFolder.CreateNew(run, keepCheckpoints: 1);
         var model = new ModelConfig { InputSize = Side * Side, HiddenSizes = [12], LatentSize = 2 };
@@ -226,6 +229,7 @@ public sealed class FigureTests
     [Test]
     public void TheReportDrawsImagesThatAreNotSquare()
     {
+        ChartFonts.Require();
         var random = new Random(3);
         var pixels = new byte[60 * 15];
         random.NextBytes(pixels);

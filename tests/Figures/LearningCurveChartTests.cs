@@ -15,6 +15,9 @@ public sealed class LearningCurveChartTests
     /// <summary>The README's `train --epochs 2`: (samples, train ELBO, test ELBO) of its two epochs.</summary>
     private static readonly List<CurvePoint> TwoEpochs = [new(60_000, -191.39, -169.26, 1.88), new(120_000, -162.00, -154.86, 3.83)];
 
+    [SetUp]
+    public void NeedsAFont() => ChartFonts.Require();
+
     private static Picture Render(Chart chart)
     {
         var picture = Picture.Decode(chart.ToPng());
