@@ -135,7 +135,7 @@ internal static class FigureCommands
     {
         var shared = new SharedOptions();
         var run = new Option<string>("--run") { Description = "the run folder", Required = true };
-        var command = new Command("report", "Write report.html (and figures/*.png) in a run folder: learning curve, samples, reconstructions, manifold, metrics and configuration.") { run };
+        var command = new Command("report", "Write report.html (and its figures in figures/: charts as SVG, image grids as PNG) in a run folder: learning curve, samples, reconstructions, manifold, latent scatter, metrics and configuration.") { run };
         shared.AddDataOptions(command);
         shared.AddAcceleratorOptions(command);
         command.SetAction(parse =>
