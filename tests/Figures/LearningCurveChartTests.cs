@@ -59,6 +59,18 @@ public sealed class LearningCurveChartTests
     }
 
     [Test]
+    public void AOneEpochRunIsOnePointInsideALabelledAxis()
+    {
+        var point = TwoEpochs[0];
+        using var chart = LearningCurveChart.Draw("one epoch", [("Nz = 20", [point])]);
+        var picture = Render(chart);
+        var at = At(chart, point.Samples, point.TestElbo);
+        Assert.That(chart.Plot.LastRender.DataRect.Contract(4).Contains(at), $"{at}");
+        Assert.That(picture.HasColourNear(at.X, at.Y, ChartStyle.Colour(0).ToSKColor()), $"a test dot at {at}");
+        Assert.That(chart.Plot.Axes.Bottom.TickGenerator.Ticks.Count(t => t.IsMajor && t.Label != ""), Is.GreaterThanOrEqualTo(2));
+    }
+
+    [Test]
     public void TheTextIsDrawn()
     {
         using var chart = LearningCurveChart.Draw("two epochs", [("Nz = 20", TwoEpochs)]);
