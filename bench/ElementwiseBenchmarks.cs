@@ -85,7 +85,7 @@ public class ElementwiseBenchmarks : IWorkCount
     public double Flops(string method) => 0;
 
     /// <inheritdoc />
-    public double Bytes(string method) => Enum.TryParse<ElementwiseKernel>(method, out var kernel) ? _work.Bytes(kernel) : 0;
+    public double Bytes(string method) => Enum.TryParse<ElementwiseKernel>(method, out var kernel) ? ElementwiseWorkload.Bytes(kernel, Rows) : 0;
 
     [GlobalCleanup]
     public void Cleanup()

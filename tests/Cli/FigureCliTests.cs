@@ -10,7 +10,8 @@ namespace IlgpuVae.Tests.CommandLine;
 
 /// <summary>
 /// The experiment commands end to end, in process, on a tiny IDX data set (4×4 images with labels):
-/// train writes report.html; eval prints log p(x) above the ELBO; the picture commands write valid PNGs;
+/// train writes report.html; eval prints log p(x) above the ELBO; the picture commands write PNGs that
+/// SkiaSharp decodes (and SVG for the charts);
 /// `experiment fig2` writes its table, its curve and one run folder per latent size.
 /// </summary>
 [TestFixture]
@@ -38,9 +39,12 @@ public sealed class FigureCliTests
     [Test]
     public void TrainWritesAReport()
     {
+        ChartFonts.Require();
         string html = File.ReadAllText(Path.Combine(_run, "report.html"));
-        Assert.That(Regex.Matches(html, "data:image/png;base64,"), Has.Count.EqualTo(5));
-        Assert.That(Directory.GetFiles(Path.Combine(_run, "figures"), "*.png"), Has.Length.EqualTo(5));
+        Assert.That(Regex.Matches(html, "data:image/png;base64,"), Has.Count.EqualTo(3), "samples, reconstructions, manifold");
+        Assert.That(Regex.Matches(html, "data:image/svg\\+xml;base64,"), Has.Count.EqualTo(2), "learning curve, latent scatter");
+        Assert.That(Directory.GetFiles(Path.Combine(_run, "figures"), "*.png"), Has.Length.EqualTo(3));
+        Assert.That(Directory.GetFiles(Path.Combine(_run, "figures"), "*.svg"), Has.Length.EqualTo(2));
     }
 
     [Test]
@@ -70,23 +74,43 @@ public sealed class FigureCliTests
     [TestCase("scatter", 820, 760)]
     public void PictureCommandsWriteValidPngs(string command, int width, int height)
     {
+        if (command == "scatter") ChartFonts.Require();
         string png = Path.Combine(_dir, command + ".png");
         var args = new List<string> { command, "--model", _run, "--out", png, "--accelerator", "cpu" };
         if (command is "reconstruct" or "scatter") args.AddRange(["--data", _data]);
         var r = Run([.. args]);
         Assert.That(r.Code, Is.EqualTo(0), r.Err);
-        var file = PngFile.ReadFile(png);
+        var file = Picture.Read(png);
         Assert.That((file.Width, file.Height), Is.EqualTo((width, height)));
-        Assert.That(file.DistinctValues, Is.GreaterThan(2));
+        Assert.That(file.DistinctColours, Is.GreaterThan(2));
+    }
+
+    [TestCase("manifold")]
+    [TestCase("sample")]
+    public void ImageGridsAreNotWrittenAsSvg(string command)
+    {
+        string svg = Path.Combine(_dir, command + ".svg");
+        var r = Run(command, "--model", _run, "--out", svg, "--accelerator", "cpu");
+        Assert.That(r.Code, Is.EqualTo(ExitCodes.BadInput));
+        Assert.That(r.Err, Does.Contain("written as PNG"));
+        Assert.That(File.Exists(svg), Is.False);
     }
 
     [Test]
     public void CurvesPlotsRunFolders()
     {
+        ChartFonts.Require();
         string png = Path.Combine(_dir, "curves.png");
         var r = Run("curves", _run, _run, "--out", png);
         Assert.That(r.Code, Is.EqualTo(0), r.Err);
-        Assert.That(PngFile.ReadFile(png).Width, Is.EqualTo(960));
+        Assert.That(Picture.Read(png).Width, Is.EqualTo(960));
+        string svg = Path.Combine(_dir, "curves.svg");
+        r = Run("curves", _run, "--out", svg, "--title", "two epochs");
+        Assert.That(r.Code, Is.EqualTo(0), r.Err);
+        Assert.That(r.Err, Does.Not.Contain("Unsupported"), "nothing the SVG backend cannot draw");
+        var root = System.Xml.Linq.XDocument.Load(svg).Root!;
+        Assert.That((root.Name.LocalName, root.Attribute("width")?.Value), Is.EqualTo(("svg", "960")));
+        Assert.That(root.Descendants().Any(e => e.Name.LocalName == "text"), "text as text");
         Assert.That(Run("curves", Path.Combine(_dir, "nothing-here")).Code, Is.EqualTo(ExitCodes.BadInput));
     }
 
@@ -103,13 +127,15 @@ public sealed class FigureCliTests
     [Test]
     public void Fig2WritesTableCurveAndOneRunPerLatentSize()
     {
+        ChartFonts.Require();
         string output = Path.Combine(_dir, "fig2");
         var r = Run("experiment", "fig2", "--data", _data, "--latents", "2,3", "--budget-samples", "350", "--hidden", "8",
             "--train-eval-images", "100", "--accelerator", "cpu", "--out", output);
         Assert.That(r.Code, Is.EqualTo(0), r.Err);
         Assert.That(r.Out, Does.Contain("| 2 | 400 |").And.Contain("| 3 | 400 |"), "two epochs of two minibatches of 100 cover the budget of 400");
         Assert.That(File.ReadAllText(Path.Combine(output, "fig2.md")), Does.Contain("| Nz |"));
-        Assert.That(PngFile.ReadFile(Path.Combine(output, "fig2.png")).DistinctValues, Is.GreaterThan(2));
+        Assert.That(Picture.Read(Path.Combine(output, "fig2.png")).DistinctColours, Is.GreaterThan(2));
+        Assert.That(File.ReadAllText(Path.Combine(output, "fig2.svg")), Does.StartWith("<?xml").And.Contain("<svg"));
         foreach (string nz in new[] { "nz-2", "nz-3" })
         {
             var points = File.ReadAllLines(Path.Combine(output, nz, "curve.jsonl"));

@@ -257,7 +257,7 @@ public sealed class IdxReaderTests
         Assert.That(ex!.Message, Does.Not.Contain('\n'));
     }
 
-    private static IdxFormatException AssertRefusedCheaply(TestDelegate read)
+    private static IdxFormatException AssertRefusedCheaply(Action read)
     {
         var clock = Stopwatch.StartNew();
         long before = GC.GetAllocatedBytesForCurrentThread();

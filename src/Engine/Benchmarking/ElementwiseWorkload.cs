@@ -157,17 +157,23 @@ internal sealed class ElementwiseWorkload : IDisposable
     }
 
     /// <summary>The compulsory memory traffic of one call of <paramref name="kernel"/> in bytes: what it must read and write once.</summary>
-    public double Bytes(ElementwiseKernel kernel) => kernel switch
+    public double Bytes(ElementwiseKernel kernel) => Bytes(kernel, Rows);
+
+    /// <summary>
+    /// <see cref="Bytes(ElementwiseKernel)"/> for <paramref name="rows"/> minibatch rows, without a workload: the
+    /// BenchmarkDotNet host computes its GB/s column from the parameters alone (the measured instance lives in another process).
+    /// </summary>
+    public static double Bytes(ElementwiseKernel kernel, int rows) => kernel switch
     {
-        ElementwiseKernel.SampleLatent => 4.0 * Rows * Latent * 4,                 // read μ, log σ²; write ε, z
-        ElementwiseKernel.GaussianKl => 4.0 * Rows * (2 * Latent + 1),             // read μ, log σ²; write kl
-        ElementwiseKernel.LatentBackward => 4.0 * Rows * Latent * 7,               // read e(2), ε, z, dz; write dE(2)
-        ElementwiseKernel.BernoulliLogLikelihood => 4.0 * Rows * (3 * Pixels + 1), // read logits, x; write gradient, ll
-        ElementwiseKernel.GaussianLogLikelihood => 4.0 * Rows * (5 * Pixels + 1),  // read output(2), x; write gradients(2), ll
-        ElementwiseKernel.ElboRowsAndSum => 4.0 * Rows * 3,                        // read ll, kl; write elbo (the sum's one value aside)
+        ElementwiseKernel.SampleLatent => 4.0 * rows * Latent * 4,                 // read μ, log σ²; write ε, z
+        ElementwiseKernel.GaussianKl => 4.0 * rows * (2 * Latent + 1),             // read μ, log σ²; write kl
+        ElementwiseKernel.LatentBackward => 4.0 * rows * Latent * 7,               // read e(2), ε, z, dz; write dE(2)
+        ElementwiseKernel.BernoulliLogLikelihood => 4.0 * rows * (3 * Pixels + 1), // read logits, x; write gradient, ll
+        ElementwiseKernel.GaussianLogLikelihood => 4.0 * rows * (5 * Pixels + 1),  // read output(2), x; write gradients(2), ll
+        ElementwiseKernel.ElboRowsAndSum => 4.0 * rows * 3,                        // read ll, kl; write elbo (the sum's one value aside)
         ElementwiseKernel.AdagradUpdate => 4.0 * Parameters * 5,                   // read θ, g, h; write θ, h
         ElementwiseKernel.AdamUpdate => 4.0 * Parameters * 7,                      // read θ, g, m, v; write θ, m, v
-        ElementwiseKernel.GatherBatch => (1.0 + 4.0) * Rows * Pixels,              // read bytes; write floats
+        ElementwiseKernel.GatherBatch => (1.0 + 4.0) * rows * Pixels,              // read bytes; write floats
         _ => throw new ArgumentOutOfRangeException(nameof(kernel), kernel, null),
     };
 

@@ -27,7 +27,7 @@ internal static class ExperimentCommand
         var seed = new Option<ulong>("--seed") { Description = "seed of every random draw", DefaultValueFactory = _ => 1UL };
         var output = new Option<string?>("--out") { Description = "output folder (default runs/fig2-<date-time>)" };
         var trainLimit = new Option<int?>("--train-limit") { Description = "use only the first N training images (for quick trials)" };
-        var command = new Command("fig2", "The paper's Figure 2: train one model per latent size for the same sample budget; write fig2.md (table) and fig2.png (learning curves, log axis).")
+        var command = new Command("fig2", "The paper's Figure 2: train one model per latent size for the same sample budget; write fig2.md (table) and fig2.png and fig2.svg (learning curves, log axis).")
         {
             latents, budget, perDecade, trainEval, hidden, lr, binarize, seed, output, trainLimit,
         };
@@ -61,7 +61,7 @@ internal static class ExperimentCommand
             var data = shared.LoadData(parse, console).WithTrainLimit(parse.GetValue(trainLimit));
             var rows = new Fig2Experiment(settings, data, () => shared.CreateAccelerator(parse, console), console.Log).Run(folder);
             console.Out.Write(Fig2Experiment.Table(rows, data.Name, parse.GetValue(binarize)!));
-            console.Log($"wrote {Path.Combine(folder, "fig2.md")} and {Path.Combine(folder, "fig2.png")}");
+            console.Log($"wrote {Path.Combine(folder, "fig2.md")}, {Path.Combine(folder, "fig2.png")} and {Path.Combine(folder, "fig2.svg")}");
             return ExitCodes.Success;
         });
         return command;

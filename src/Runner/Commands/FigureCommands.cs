@@ -19,7 +19,8 @@ internal static class FigureCommands
 
     private static Option<string> ModelOption() => new("--model", "-m") { Description = "a checkpoint file, or a run folder holding model.ckpt", Required = true };
 
-    private static Option<string> OutOption(string name) => new("--out", "-o") { Description = "the PNG file to write", DefaultValueFactory = _ => name };
+    private static Option<string> OutOption(string name, bool chart = false) =>
+        new("--out", "-o") { Description = chart ? "the file to write: PNG, or SVG when the name ends in .svg" : "the PNG file to write", DefaultValueFactory = _ => name };
 
     private static Command Manifold(CliConsole console)
     {
@@ -98,7 +99,7 @@ internal static class FigureCommands
     {
         var shared = new SharedOptions();
         var model = ModelOption();
-        var output = OutOption("latent.png");
+        var output = OutOption("latent.png", chart: true);
         var command = new Command("scatter", "Draw the test set's encoder means in a 2-D latent space, coloured by label.") { model, output };
         shared.AddDataOptions(command);
         shared.AddAcceleratorOptions(command);
@@ -109,8 +110,7 @@ internal static class FigureCommands
             CheckData(state, data.Test.PixelsPerImage);
             using var accelerator = shared.CreateAccelerator(parse, console);
             using var vae = new VaeModel(accelerator, state.Model, state.Parameters);
-            var canvas = ModelFigures.LatentScatter(vae, data.Test, data.TestLabels, data.Name.ToUpperInvariant(), ModelFigures.PictureInputs(state.Training.Binarization));
-            Save(console, canvas, parse.GetValue(output)!);
+            Save(console, ModelFigures.LatentScatter(vae, data.Test, data.TestLabels, data.Name, ModelFigures.PictureInputs(state.Training.Binarization)), parse.GetValue(output)!);
             return ExitCodes.Success;
         });
         return command;
@@ -119,14 +119,13 @@ internal static class FigureCommands
     private static Command Curves(CliConsole console)
     {
         var runs = new Argument<string[]>("runs") { Description = "run folders (curve.jsonl or metrics.jsonl in each)", Arity = ArgumentArity.OneOrMore };
-        var output = OutOption("curves.png");
-        var title = new Option<string>("--title") { Description = "the plot's title", DefaultValueFactory = _ => "LEARNING CURVES" };
+        var output = OutOption("curves.png", chart: true);
+        var title = new Option<string>("--title") { Description = "the plot's title", DefaultValueFactory = _ => "Learning curves" };
         var command = new Command("curves", "Plot train and test ELBO against training samples evaluated (log axis) for one or more runs, one colour each.") { runs, output, title };
         command.SetAction(parse =>
         {
             var series = parse.GetValue(runs)!.Select(r => (Label(r), LearningCurve.Read(r))).ToList();
-            var all = series.SelectMany(s => s.Item2).ToList();
-            Save(console, LearningCurve.Plot(parse.GetValue(title)!, series, RunReport.CurveFloor(all)), parse.GetValue(output)!);
+            Save(console, LearningCurveChart.Draw(parse.GetValue(title)!, series), parse.GetValue(output)!);
             return ExitCodes.Success;
         });
         return command;
@@ -136,7 +135,7 @@ internal static class FigureCommands
     {
         var shared = new SharedOptions();
         var run = new Option<string>("--run") { Description = "the run folder", Required = true };
-        var command = new Command("report", "Write report.html (and figures/*.png) in a run folder: learning curve, samples, reconstructions, manifold, metrics and configuration.") { run };
+        var command = new Command("report", "Write report.html (and its figures in figures/: charts as SVG, image grids as PNG) in a run folder: learning curve, samples, reconstructions, manifold, latent scatter, metrics and configuration.") { run };
         shared.AddDataOptions(command);
         shared.AddAcceleratorOptions(command);
         command.SetAction(parse =>
@@ -152,11 +151,11 @@ internal static class FigureCommands
         return command;
     }
 
-    /// <summary>A run's legend label: "NZ=20" from its checkpoint, else the folder name.</summary>
+    /// <summary>A run's legend label: "Nz = 20" from its checkpoint, else the folder name.</summary>
     private static string Label(string runFolder)
     {
         string checkpoint = Path.Combine(runFolder, RunFolder.CheckpointFileName);
-        if (File.Exists(checkpoint)) return $"NZ={CheckpointFile.Load(checkpoint).Model.LatentSize}";
+        if (File.Exists(checkpoint)) return $"Nz = {CheckpointFile.Load(checkpoint).Model.LatentSize}";
         return Path.GetFileName(Path.GetFullPath(runFolder).TrimEnd('/'));
     }
 
@@ -171,11 +170,21 @@ internal static class FigureCommands
     private static int Scale(int scale) =>
         scale is >= 1 and <= 16 ? scale : throw new InputException($"--scale must be between 1 and 16, got {scale}");
 
-    private static void Save(CliConsole console, Canvas canvas, string path)
+    /// <summary>
+    /// Writes <paramref name="figure"/> to <paramref name="path"/> and disposes it: a chart as SVG when the name ends
+    /// in .svg, otherwise (and always for an image grid, whose pixels are the data) as PNG.
+    /// </summary>
+    private static void Save(CliConsole console, IFigure figure, string path)
     {
-        string? folder = Path.GetDirectoryName(Path.GetFullPath(path));
-        if (folder is not null) Directory.CreateDirectory(folder);
-        File.WriteAllBytes(path, canvas.ToPng());
-        console.Log($"wrote {path} ({canvas.Width}×{canvas.Height})");
+        using (figure)
+        {
+            bool svg = path.EndsWith(".svg", StringComparison.OrdinalIgnoreCase);
+            if (svg && figure is not Chart) throw new InputException($"{path}: this picture is a grid of images and is written as PNG; give --out a name ending in .png");
+            string? folder = Path.GetDirectoryName(Path.GetFullPath(path));
+            if (folder is not null) Directory.CreateDirectory(folder);
+            if (svg) File.WriteAllText(path, ((Chart)figure).ToSvg(), new System.Text.UTF8Encoding(false));
+            else File.WriteAllBytes(path, figure.ToPng());
+            console.Log($"wrote {path} ({figure.Width}×{figure.Height})");
+        }
     }
 }

@@ -101,15 +101,16 @@ internal sealed class Fig2Experiment(Fig2Settings settings, Dataset data, Func<A
         return new Fig2Row(latent, trainer.Step * training.BatchSize, trainElbo, testElbo, trainingSeconds, wall.Elapsed.TotalSeconds, accelerator.Name, folderPath);
     }
 
-    /// <summary>fig2.md (the table) and fig2.png (all curves) in <paramref name="outFolder"/>.</summary>
+    /// <summary>fig2.md (the table) and fig2.png and fig2.svg (all curves) in <paramref name="outFolder"/>.</summary>
     private void WriteSummary(string outFolder, List<Fig2Row> rows)
     {
         var md = new StringBuilder();
         md.Append(Table(rows, data.Name, settings.Training.Binarization.ToString().ToLowerInvariant()));
         File.WriteAllText(Path.Combine(outFolder, "fig2.md"), md.ToString());
-        var curves = rows.Select(r => ($"NZ={r.Latent}", LearningCurve.Read(r.Folder))).ToList();
-        var plot = LearningCurve.Plot($"{data.Name.ToUpperInvariant()}: ELBO BY LATENT SIZE", curves, RunReport.CurveFloor(curves.SelectMany(c => c.Item2).ToList()));
-        File.WriteAllBytes(Path.Combine(outFolder, "fig2.png"), plot.ToPng());
+        var curves = rows.Select(r => ($"Nz = {r.Latent}", LearningCurve.Read(r.Folder))).ToList();
+        using var chart = LearningCurveChart.Draw($"{data.Name}: ELBO by latent size", curves);
+        File.WriteAllBytes(Path.Combine(outFolder, "fig2.png"), chart.ToPng());
+        File.WriteAllText(Path.Combine(outFolder, "fig2.svg"), chart.ToSvg(), new UTF8Encoding(false));
     }
 
     /// <summary>The results as a Markdown table.</summary>

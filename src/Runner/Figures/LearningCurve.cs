@@ -52,23 +52,4 @@ internal static class LearningCurve
 
     private static double Number(JsonElement root, string name) =>
         root.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Number ? v.GetDouble() : double.NaN;
-
-    /// <summary>
-    /// The train (dashed, lighter) and test (solid) curves of several runs against training samples on a log axis,
-    /// one colour per run: the form of the paper's Figure 2.
-    /// </summary>
-    public static Canvas Plot(string title, IReadOnlyList<(string Label, List<CurvePoint> Points)> runs, double? yFloor = null)
-    {
-        var series = new List<Series>();
-        for (int i = 0; i < runs.Count; i++)
-        {
-            var (label, points) = runs[i];
-            var colour = Palette.Of(i);
-            series.Add(new Series($"{label} TEST", colour, false, points.Select(p => ((double)p.Samples, p.TestElbo)).ToList()));
-            // A lighter tint, so that a train curve lying on its test curve still shows.
-            var tint = new Rgb((byte)((colour.R + 255) / 2), (byte)((colour.G + 255) / 2), (byte)((colour.B + 255) / 2));
-            series.Add(new Series($"{label} TRAIN", tint, true, points.Select(p => ((double)p.Samples, p.TrainElbo)).ToList()));
-        }
-        return LinePlot.Render(title, "TRAINING SAMPLES EVALUATED", "ELBO PER DATAPOINT (NATS)", series, logX: true, yFloor: yFloor);
-    }
 }

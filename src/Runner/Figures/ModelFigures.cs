@@ -18,7 +18,7 @@ internal static class ModelFigures
     /// z = (Φ⁻¹(u₁), Φ⁻¹(u₂)) with u = (i + ½)/grid: equal probability mass per cell under the prior. z₁
     /// grows to the right, z₂ upwards. Only for a 2-D latent space.
     /// </summary>
-    public static Canvas Manifold(VaeModel model, int grid, int scale = 1, (int Rows, int Columns)? shape = null)
+    public static ImageGrid Manifold(VaeModel model, int grid, int scale = 1, (int Rows, int Columns)? shape = null)
     {
         if (model.Config.LatentSize != 2) throw new InputException($"the manifold figure needs a 2-D latent space; this model has {model.Config.LatentSize} dimensions (train one with --latent 2)");
         if (grid < 2 || grid > 100) throw new InputException($"--grid must be between 2 and 100, got {grid}");
@@ -35,7 +35,7 @@ internal static class ModelFigures
     }
 
     /// <summary><paramref name="count"/> decoder means at points drawn from the prior N(0, I).</summary>
-    public static Canvas Samples(VaeModel model, int count, ulong seed, int scale = 2, (int Rows, int Columns)? shape = null)
+    public static ImageGrid Samples(VaeModel model, int count, ulong seed, int scale = 2, (int Rows, int Columns)? shape = null)
     {
         if (count < 1 || count > 10_000) throw new InputException($"--count must be between 1 and 10000, got {count}");
         var (rows, columns) = shape ?? Shape(model.Config.InputSize);
@@ -47,7 +47,7 @@ internal static class ModelFigures
     /// The first <paramref name="count"/> test images (odd grid rows) above their reconstructions, the decoder
     /// means at the encoder means (even grid rows), <paramref name="perRow"/> pairs per row.
     /// </summary>
-    public static Canvas Reconstructions(VaeModel model, ImageSet images, int count, Binarization inputs, int perRow = 10, int scale = 2)
+    public static ImageGrid Reconstructions(VaeModel model, ImageSet images, int count, Binarization inputs, int perRow = 10, int scale = 2)
     {
         if (count < 1) throw new InputException($"--count must be at least 1, got {count}");
         count = Math.Min(count, images.Count);
@@ -67,14 +67,14 @@ internal static class ModelFigures
     }
 
     /// <summary>The encoder means μ(x) of <paramref name="images"/> in a 2-D latent space, coloured by <paramref name="labels"/>.</summary>
-    public static Canvas LatentScatter(VaeModel model, ImageSet images, byte[]? labels, string dataName, Binarization inputs)
+    public static Chart LatentScatter(VaeModel model, ImageSet images, byte[]? labels, string dataName, Binarization inputs)
     {
         if (model.Config.LatentSize != 2) throw new InputException($"the latent scatter needs a 2-D latent space; this model has {model.Config.LatentSize} dimensions");
         var mu = model.Encode(images, inputs).Mean;
         var x = new float[images.Count];
         var y = new float[images.Count];
         for (int i = 0; i < images.Count; i++) { x[i] = mu[2 * i]; y[i] = mu[2 * i + 1]; }
-        return ScatterPlot.Render($"{dataName} TEST SET: ENCODER MEANS", "Z1", "Z2", x, y, labels?[..images.Count]);
+        return LatentScatterChart.Draw($"{dataName} test set: encoder means μ(x)", "z₁", "z₂", x, y, labels?[..images.Count]);
     }
 
     /// <summary>Rows × columns of a square image of <paramref name="pixels"/> pixels (the checkpoint stores only the count; pass the data's shape where it is known).</summary>

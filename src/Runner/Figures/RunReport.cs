@@ -9,11 +9,11 @@ using IlgpuVae.Engine.Training;
 namespace IlgpuVae.Runner.Figures;
 
 /// <summary>
-/// report.html of a run folder: one self-contained page (inline style, every figure a base64 PNG data
-/// URI, no script, nothing fetched) with the learning curve, samples from the prior, test images beside
-/// their reconstructions, and for a 2-D latent space the learned manifold and the test set's latent
-/// means by label; then the metrics table and the configuration. The PNGs are also written to
-/// figures/ beside it.
+/// report.html of a run folder: one self-contained page (inline style, every figure a base64 data URI —
+/// charts as SVG, image grids as PNG — no script, nothing fetched) with the learning curve, samples from
+/// the prior, test images above their reconstructions, and for a 2-D latent space the learned manifold
+/// and the test set's latent means by label; then the metrics table and the configuration. The figures
+/// are also written to figures/ beside it.
 /// </summary>
 internal static class RunReport
 {
@@ -23,45 +23,64 @@ internal static class RunReport
     /// <summary>Writes the report of the run in <paramref name="runFolder"/> for the model in <paramref name="state"/>; returns its path.</summary>
     public static string Write(string runFolder, TrainingState state, Dataset data, Accelerator accelerator, IEnumerable<string>? notes = null)
     {
-        var figures = new List<(string Title, string File, string Caption, byte[] Png)>();
-        var points = File.Exists(Path.Combine(runFolder, RunFolder.MetricsFile)) || File.Exists(Path.Combine(runFolder, LearningCurve.CurveFile))
-            ? LearningCurve.Read(runFolder) : [];
-        if (points.Count > 0)
+        var figures = new List<ReportFigure>();
+        try
         {
-            var curve = LearningCurve.Plot($"{data.Name} {state.Model.Describe()}", [($"NZ={state.Model.LatentSize}", points)], CurveFloor(points));
-            figures.Add(("Learning curve", "curve.png",
-                "Train (dashed: mean of the minibatch estimates) and test ELBO per datapoint against training samples evaluated, log axis (the form of the paper's Figure 2).",
-                curve.ToPng()));
-        }
-        var inputs = ModelFigures.PictureInputs(state.Training.Binarization);
-        var shape = (data.Test.Rows, data.Test.Columns);
-        using (var model = new VaeModel(accelerator, state.Model, state.Parameters))
-        {
-            figures.Add(("Samples from the prior", "samples.png",
-                "Decoder means E[x|z] at 100 points z drawn from N(0, I).", ModelFigures.Samples(model, 100, state.Training.Seed, shape: shape).ToPng()));
-            figures.Add(("Reconstructions", "reconstructions.png",
-                "Test images (odd rows) above the decoder means at their encoder means (even rows).",
-                ModelFigures.Reconstructions(model, data.Test, 50, inputs).ToPng()));
-            if (state.Model.LatentSize == 2)
+            var points = File.Exists(Path.Combine(runFolder, RunFolder.MetricsFile)) || File.Exists(Path.Combine(runFolder, LearningCurve.CurveFile))
+                ? LearningCurve.Read(runFolder) : [];
+            if (points.Count > 0)
+                figures.Add(new("Learning curve", "curve",
+                    "Test ELBO (dots) and train ELBO (lighter, open circles: the mean of the minibatch estimates) per datapoint against training samples evaluated, log axis (the form of the paper's Figure 2).",
+                    LearningCurveChart.Draw($"{data.Name}, {state.Model.Describe()}", [($"Nz = {state.Model.LatentSize}", points)])));
+            var inputs = ModelFigures.PictureInputs(state.Training.Binarization);
+            var shape = (data.Test.Rows, data.Test.Columns);
+            using (var model = new VaeModel(accelerator, state.Model, state.Parameters))
             {
-                figures.Add(("Learned manifold", "manifold.png",
-                    "Decoder means over a 20 × 20 grid of z = Φ⁻¹(u) for u on a regular grid of the unit square (the paper's Figure 4); z₁ to the right, z₂ up.",
-                    ModelFigures.Manifold(model, 20, shape: shape).ToPng()));
-                figures.Add(("Latent space", "latent.png",
-                    "Encoder means μ(x) of the test set, coloured by label.",
-                    ModelFigures.LatentScatter(model, data.Test, data.TestLabels, data.Name.ToUpperInvariant(), inputs).ToPng()));
+                figures.Add(new("Samples from the prior", "samples",
+                    "Decoder means E[x|z] at 100 points z drawn from N(0, I).", ModelFigures.Samples(model, 100, state.Training.Seed, shape: shape)));
+                figures.Add(new("Reconstructions", "reconstructions",
+                    "Test images (odd rows) above the decoder means at their encoder means (even rows).",
+                    ModelFigures.Reconstructions(model, data.Test, 50, inputs)));
+                if (state.Model.LatentSize == 2)
+                {
+                    figures.Add(new("Learned manifold", "manifold",
+                        "Decoder means over a 20 × 20 grid of z = Φ⁻¹(u) for u on a regular grid of the unit square (the paper's Figure 4); z₁ to the right, z₂ up.",
+                        ModelFigures.Manifold(model, 20, shape: shape)));
+                    figures.Add(new("Latent space", "latent",
+                        "Encoder means μ(x) of the test set, coloured by label.",
+                        ModelFigures.LatentScatter(model, data.Test, data.TestLabels, data.Name, inputs)));
+                }
             }
+
+            string folder = Path.Combine(runFolder, FiguresFolder);
+            Directory.CreateDirectory(folder);
+            foreach (var f in figures) File.WriteAllBytes(Path.Combine(folder, f.FileName), f.Bytes);
+
+            string html = Html(runFolder, state, data, accelerator, points, figures, notes ?? []);
+            string target = Path.Combine(runFolder, FileName);
+            File.WriteAllText(target + ".tmp", html, new UTF8Encoding(false));
+            File.Move(target + ".tmp", target, overwrite: true);
+            return target;
         }
+        finally
+        {
+            foreach (var f in figures) f.Figure.Dispose();
+        }
+    }
 
-        string folder = Path.Combine(runFolder, FiguresFolder);
-        Directory.CreateDirectory(folder);
-        foreach (var f in figures) File.WriteAllBytes(Path.Combine(folder, f.File), f.Png);
-
-        string html = Html(runFolder, state, data, accelerator, points, figures, notes ?? []);
-        string target = Path.Combine(runFolder, FileName);
-        File.WriteAllText(target + ".tmp", html, new UTF8Encoding(false));
-        File.Move(target + ".tmp", target, overwrite: true);
-        return target;
+    /// <summary>
+    /// One figure of the report: charts as SVG (sharp at any zoom), image grids as PNG (their pixels are
+    /// the data). Encoded once, for both the file in figures/ and the data URI in the page.
+    /// </summary>
+    private sealed class ReportFigure(string title, string name, string caption, IFigure figure)
+    {
+        public string Title { get; } = title;
+        public string Caption { get; } = caption;
+        public IFigure Figure { get; } = figure;
+        public string FileName { get; } = name + (figure is Chart ? ".svg" : ".png");
+        public string MediaType => Figure is Chart ? "image/svg+xml" : "image/png";
+        public byte[] Bytes => _bytes ??= Figure is Chart chart ? new UTF8Encoding(false).GetBytes(chart.ToSvg()) : Figure.ToPng();
+        private byte[]? _bytes;
     }
 
     /// <summary>
@@ -74,30 +93,15 @@ internal static class RunReport
         {
             log($"wrote {Write(runFolder, state, data, accelerator)}");
         }
-        catch (Exception e) when (e is Engine.InputException or IOException or UnauthorizedAccessException)
+        // A native drawing library that cannot be loaded (SkiaSharp) fails as DllNotFoundException or in a type initializer.
+        catch (Exception e) when (e is Engine.InputException or IOException or UnauthorizedAccessException or DllNotFoundException or TypeInitializationException)
         {
             log($"warning: no {FileName} ({e.Message})");
         }
     }
 
-    /// <summary>
-    /// Where to cut the y-axis of a learning curve: the values of the right half of the log x-range set the
-    /// scale (the span from their lowest to their highest, at least 10 nats, again below the lowest), so
-    /// the first evaluations, hundreds of nats lower, do not squash the part worth reading.
-    /// </summary>
-    public static double? CurveFloor(List<CurvePoint> points)
-    {
-        var positive = points.Where(p => p.Samples > 0).ToList();
-        if (positive.Count < 2) return null;
-        double middle = Math.Sqrt((double)positive.Min(p => p.Samples) * positive.Max(p => p.Samples));
-        var right = positive.Where(p => p.Samples >= middle).SelectMany(p => new[] { p.TestElbo, p.TrainElbo }).Where(double.IsFinite).ToList();
-        if (right.Count == 0) return null;
-        double lo = right.Min(), hi = right.Max();
-        return lo - Math.Max(10, hi - lo);
-    }
-
     private static string Html(string runFolder, TrainingState state, Dataset data, Accelerator accelerator, List<CurvePoint> points,
-        List<(string Title, string File, string Caption, byte[] Png)> figures, IEnumerable<string> notes)
+        List<ReportFigure> figures, IEnumerable<string> notes)
     {
         static string E(string s) => WebUtility.HtmlEncode(s);
         string F(double v) => double.IsFinite(v) ? v.ToString("F3", CultureInfo.InvariantCulture) : "–";
@@ -122,8 +126,8 @@ internal static class RunReport
         h.Append("</ul>\n");
         foreach (var f in figures)
         {
-            h.Append("<figure><h2>").Append(E(f.Title)).Append("</h2>\n<img alt=\"").Append(E(f.Title)).Append("\" src=\"data:image/png;base64,")
-             .Append(Convert.ToBase64String(f.Png)).Append("\">\n<figcaption>").Append(E(f.Caption)).Append("</figcaption></figure>\n");
+            h.Append("<figure><h2>").Append(E(f.Title)).Append("</h2>\n<img alt=\"").Append(E(f.Title)).Append("\" src=\"data:").Append(f.MediaType).Append(";base64,")
+             .Append(Convert.ToBase64String(f.Bytes)).Append("\">\n<figcaption>").Append(E(f.Caption)).Append("</figcaption></figure>\n");
         }
         if (points.Count > 0)
         {
