@@ -15,9 +15,13 @@ namespace IlgpuVae.Runner;
 public static class Cli
 {
     /// <summary>Runs <paramref name="args"/>; <paramref name="interactive"/> enables the progress bar.</summary>
-    public static int Run(string[] args, TextWriter stdout, TextWriter stderr, bool interactive = false)
+    public static int Run(string[] args, TextWriter stdout, TextWriter stderr, bool interactive = false) =>
+        Run(args, new CliConsole(stdout, stderr, interactive));
+
+    /// <summary>Runs <paramref name="args"/> writing to <paramref name="console"/> (the tests set its progress interval).</summary>
+    internal static int Run(string[] args, CliConsole console)
     {
-        var console = new CliConsole(stdout, stderr, interactive);
+        TextWriter stdout = console.Out, stderr = console.Error;
         var scripting = new ScriptingOptions();
         var root = new RootCommand("IlgpuVae: trains the Variational Autoencoder of Kingma & Welling (AEVB) with its own deterministic kernels on CUDA, OpenCL or the CPU.")
         {
@@ -32,6 +36,7 @@ public static class Cli
         foreach (var command in FigureCommands.Create(console)) root.Subcommands.Add(command);
         root.Subcommands.Add(ExperimentCommand.Create(console));
         scripting.AddTo(root);
+        EngineVersion.Use(root);
         ParseResult parse = root.Parse(args);
         if (parse.Errors.Count == 0)
         {

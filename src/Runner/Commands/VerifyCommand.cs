@@ -37,13 +37,17 @@ internal static class VerifyCommand
             console.Log($"checking {target.Name} against {reference.Name}");
 
             var output = console.Out;
+            int done = 0;
             bool asJson = parse.GetValue(json);
+            bool includeTraining = !parse.GetValue(skipTraining);
             if (!asJson) output.WriteLine($"{"check",-34} {"elements",10}  result");
             var verifier = new Verifier(reference, target);
-            var report = verifier.Run(!parse.GetValue(skipTraining), r =>
-            {
-                if (!asJson) output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{r.Name,-34} {r.ElementsCompared,10}  {r.Summary}"));
-            });
+            var report = new ProgressDisplay(console).Run("verify", Verifier.CheckCount(includeTraining), "check", progress =>
+                verifier.Run(includeTraining, r =>
+                {
+                    if (!asJson) console.WriteResult(string.Create(CultureInfo.InvariantCulture, $"{r.Name,-34} {r.ElementsCompared,10}  {r.Summary}"));
+                    progress(++done, r.Name);
+                }));
 
             var bad = report.Results.Where(r => !r.Identical).ToList();
             if (asJson)
