@@ -19,7 +19,7 @@ internal static class FigureCommands
 
     private static Option<string> ModelOption() => new("--model", "-m") { Description = "a checkpoint file, or a run folder holding model.ckpt", Required = true };
 
-    private static Option<string> OutOption(string name) => new("--out", "-o") { Description = "the PNG file to write", DefaultValueFactory = _ => name };
+    private static Option<string?> OutOption(string name) => new("--out", "-o") { Description = $"the PNG file to write (default: {name} in the run folder)" };
 
     private static Command Manifold(CliConsole console)
     {
@@ -36,10 +36,11 @@ internal static class FigureCommands
         command.SetAction(parse =>
         {
             var state = Load(parse.GetValue(model)!);
+            string target = PictureOutput.ForModel(parse.GetValue(output), parse.GetValue(model)!, "manifold.png");
             int s = Scale(parse.GetValue(scale));
             using var accelerator = shared.CreateAccelerator(parse, console);
             using var vae = new VaeModel(accelerator, state.Model, state.Parameters);
-            Save(console, ModelFigures.Manifold(vae, parse.GetValue(grid), s), parse.GetValue(output)!);
+            Save(console, ModelFigures.Manifold(vae, parse.GetValue(grid), s), target);
             return ExitCodes.Success;
         });
         return command;
@@ -61,6 +62,7 @@ internal static class FigureCommands
         command.SetAction(parse =>
         {
             var state = Load(parse.GetValue(model)!);
+            string target = PictureOutput.ForModel(parse.GetValue(output), parse.GetValue(model)!, "reconstructions.png");
             int n = parse.GetValue(count), row = parse.GetValue(perRow);
             if (n < 1 || n > 10_000) throw new InputException($"--count must be between 1 and 10000, got {n}");
             if (row < 1 || row > 100) throw new InputException($"--per-row must be between 1 and 100, got {row}");
@@ -68,7 +70,7 @@ internal static class FigureCommands
             CheckData(state, data.Test.PixelsPerImage);
             using var accelerator = shared.CreateAccelerator(parse, console);
             using var vae = new VaeModel(accelerator, state.Model, state.Parameters);
-            Save(console, ModelFigures.Reconstructions(vae, data.Test, n, ModelFigures.PictureInputs(state.Training.Binarization), row), parse.GetValue(output)!);
+            Save(console, ModelFigures.Reconstructions(vae, data.Test, n, ModelFigures.PictureInputs(state.Training.Binarization), row), target);
             return ExitCodes.Success;
         });
         return command;
@@ -86,9 +88,10 @@ internal static class FigureCommands
         command.SetAction(parse =>
         {
             var state = Load(parse.GetValue(model)!);
+            string target = PictureOutput.ForModel(parse.GetValue(output), parse.GetValue(model)!, "samples.png");
             using var accelerator = shared.CreateAccelerator(parse, console);
             using var vae = new VaeModel(accelerator, state.Model, state.Parameters);
-            Save(console, ModelFigures.Samples(vae, parse.GetValue(count), parse.GetValue(seed)), parse.GetValue(output)!);
+            Save(console, ModelFigures.Samples(vae, parse.GetValue(count), parse.GetValue(seed)), target);
             return ExitCodes.Success;
         });
         return command;
@@ -105,12 +108,13 @@ internal static class FigureCommands
         command.SetAction(parse =>
         {
             var state = Load(parse.GetValue(model)!);
+            string target = PictureOutput.ForModel(parse.GetValue(output), parse.GetValue(model)!, "latent.png");
             var data = shared.LoadData(parse, console);
             CheckData(state, data.Test.PixelsPerImage);
             using var accelerator = shared.CreateAccelerator(parse, console);
             using var vae = new VaeModel(accelerator, state.Model, state.Parameters);
             var canvas = ModelFigures.LatentScatter(vae, data.Test, data.TestLabels, data.Name.ToUpperInvariant(), ModelFigures.PictureInputs(state.Training.Binarization));
-            Save(console, canvas, parse.GetValue(output)!);
+            Save(console, canvas, target);
             return ExitCodes.Success;
         });
         return command;
@@ -124,9 +128,10 @@ internal static class FigureCommands
         var command = new Command("curves", "Plot train and test ELBO against training samples evaluated (log axis) for one or more runs, one colour each.") { runs, output, title };
         command.SetAction(parse =>
         {
+            string target = PictureOutput.ForRuns(parse.GetValue(output), parse.GetValue(runs)!, "curves.png");
             var series = parse.GetValue(runs)!.Select(r => (Label(r), LearningCurve.Read(r))).ToList();
             var all = series.SelectMany(s => s.Item2).ToList();
-            Save(console, LearningCurve.Plot(parse.GetValue(title)!, series, RunReport.CurveFloor(all)), parse.GetValue(output)!);
+            Save(console, LearningCurve.Plot(parse.GetValue(title)!, series, RunReport.CurveFloor(all)), target);
             return ExitCodes.Success;
         });
         return command;
