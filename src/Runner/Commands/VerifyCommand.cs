@@ -13,7 +13,8 @@ namespace IlgpuVae.Runner.Commands;
 /// </summary>
 internal static class VerifyCommand
 {
-    public static Command Create(CliConsole console)
+    /// <summary>The command; <paramref name="substituteTarget"/>, when given, is checked instead of the accelerator --accelerator names (for the tests).</summary>
+    public static Command Create(CliConsole console, Func<Accelerator>? substituteTarget = null)
     {
         var accelerator = new Option<string>("--accelerator", "-a")
         {
@@ -32,7 +33,7 @@ internal static class VerifyCommand
         {
             int? threadCount = parse.GetValue(threads);
             if (threadCount is < 1) throw new Engine.InputException($"--threads must be at least 1, got {threadCount}");
-            using var target = CreateTarget(parse.GetValue(accelerator) ?? "auto", parse.GetValue(device), threadCount);
+            using var target = substituteTarget?.Invoke() ?? CreateTarget(parse.GetValue(accelerator) ?? "auto", parse.GetValue(device), threadCount);
             using var reference = new CpuAccelerator(target.Kind == AcceleratorKind.Cpu ? null : threadCount);
             console.Log($"checking {target.Name} against {reference.Name}");
 
