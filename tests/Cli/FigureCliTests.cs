@@ -122,17 +122,6 @@ public sealed class FigureCliTests
         Assert.That(Run("experiment", "fig2", "--budget-samples", "0").Code, Is.EqualTo(ExitCodes.BadInput));
     }
 
-    [Test]
-    public void HelpWorksForTheNewCommands()
-    {
-        foreach (var command in new[] { new[] { "manifold" }, ["sample"], ["reconstruct"], ["scatter"], ["curves"], ["report"], ["experiment", "fig2"] })
-        {
-            var r = Run([.. command, "--help"]);
-            Assert.That(r.Code, Is.EqualTo(0), string.Join(' ', command));
-            Assert.That(r.Out, Does.Contain("Usage"));
-        }
-    }
-
     private static double Number(string text, string pattern)
     {
         var m = Regex.Match(text, pattern);

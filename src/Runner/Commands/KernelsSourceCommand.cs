@@ -4,8 +4,8 @@ using IlgpuVae.Kernels;
 namespace IlgpuVae.Runner.Commands;
 
 /// <summary>
-/// `ilgpuvae kernels-source --dialect cuda|opencl` (hidden): prints the device program exactly as the
-/// accelerators compile it, for scripts/check-cuda-dialect.sh and for reading compiler messages.
+/// `ilgpuvae kernels-source --dialect cuda|opencl`: prints the device program exactly as the accelerators
+/// compile it, for scripts/check-cuda-dialect.sh and for reading compiler messages (which name its lines).
 /// </summary>
 internal static class KernelsSourceCommand
 {
@@ -13,11 +13,10 @@ internal static class KernelsSourceCommand
     {
         var dialect = new Option<string>("--dialect") { Description = "opencl or cuda", DefaultValueFactory = _ => "opencl" };
         dialect.AcceptOnlyFromAmong("opencl", "cuda");
-        var command = new Command("kernels-source", "Print the device program (prelude, geometry, headers and kernels) for one dialect.")
+        var command = new Command("kernels-source", "Print the device program (prelude, geometry, headers and kernels) exactly as the OpenCL or CUDA accelerator compiles it; compiler messages name its lines.")
         {
             dialect,
         };
-        command.Hidden = true;
         command.SetAction(parse =>
         {
             var which = parse.GetValue(dialect) == "cuda" ? DeviceDialect.Cuda : DeviceDialect.OpenCl;
