@@ -80,6 +80,30 @@ public sealed class FigureCliTests
         Assert.That(file.DistinctValues, Is.GreaterThan(2));
     }
 
+    /// <summary>Without --out a picture goes into the run folder it is drawn from, or the command refuses; never into the current directory.</summary>
+    [Test]
+    public void PicturesWithoutOutGoIntoTheRunFolder()
+    {
+        string run = Path.Combine(_dir, "run-default-out");
+        Assert.That(Run("train", "--data", _data, "--hidden", "8", "--latent", "2", "--batch-size", "20", "--epochs", "1", "--accelerator", "cpu", "--out", run, "-q").Code, Is.EqualTo(0));
+        var strays = new[] { "manifold.png", "samples.png", "curves.png" }.Select(f => Path.Combine(Directory.GetCurrentDirectory(), f)).Where(File.Exists).ToList();
+
+        Assert.That(Run("manifold", "--model", run, "--accelerator", "cpu").Code, Is.EqualTo(0));
+        Assert.That(PngFile.ReadFile(Path.Combine(run, "manifold.png")).Width, Is.GreaterThan(0), "--model RUN: RUN/manifold.png");
+        var fromFile = Run("sample", "--model", Path.Combine(run, "model.ckpt"), "--accelerator", "cpu");
+        Assert.That(fromFile.Code, Is.EqualTo(0), fromFile.Err);
+        Assert.That(File.Exists(Path.Combine(run, "samples.png")), "--model RUN/model.ckpt: RUN/samples.png");
+        Assert.That(Run("curves", run).Code, Is.EqualTo(0));
+        Assert.That(File.Exists(Path.Combine(run, "curves.png")), "one run: RUN/curves.png");
+
+        string loose = Path.Combine(_dir, "loose.ckpt");
+        File.Copy(Path.Combine(run, "model.ckpt"), loose);
+        CliTests.AssertBadInput(Run("sample", "--model", loose, "--accelerator", "cpu"), "--out");
+        CliTests.AssertBadInput(Run("curves", run, _run), "--out");
+        Assert.That(new[] { "manifold.png", "samples.png", "curves.png" }.Select(f => Path.Combine(Directory.GetCurrentDirectory(), f)).Where(File.Exists),
+            Is.EquivalentTo(strays), "nothing new in the current directory");
+    }
+
     [Test]
     public void CurvesPlotsRunFolders()
     {
