@@ -2,7 +2,6 @@ using System.CommandLine;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using IlgpuVae.Runner;
-using IlgpuVae.Tests.Data;
 using NUnit.Framework;
 using static IlgpuVae.Tests.CommandLine.CliRun;
 
@@ -18,24 +17,18 @@ namespace IlgpuVae.Tests.CommandLine;
 [TestFixture]
 public sealed partial class JsonOutputTests
 {
-    private string _dir = "";
-    private string _data = "";
-    private string _run = "";
-    private string _fig2 = "";
+    private TinyRunFolder _folder = null!;
+    private string _data = "", _run = "", _fig2 = "";
 
     [OneTimeSetUp]
     public void TrainTinyModel()
     {
-        _dir = SyntheticIdx.NewTempDirectory();
-        _data = SyntheticIdx.WriteDataset(Path.Combine(_dir, "data"), 240, 50, 4, 4);
-        _run = Path.Combine(_dir, "run");
-        var r = Run("train", "--data", _data, "--hidden", "8,4", "--latent", "2", "--batch-size", "20", "--epochs", "2", "--accelerator", "cpu", "--out", _run, "-q");
-        Assert.That(r.Code, Is.EqualTo(0), r.Err);
-        _fig2 = Path.Combine(_dir, "fig2");
+        _folder = TinyRunFolder.Create(hidden: "8,4");
+        (_data, _run, _fig2) = (_folder.Data, _folder.Run, Path.Combine(_folder.Dir, "fig2"));
     }
 
     [OneTimeTearDown]
-    public void Remove() => Directory.Delete(_dir, recursive: true);
+    public void Remove() => _folder.Dispose();
 
     /// <summary>
     /// The value types of one document: path ("a.b[].c"; "*" stands for any name) → the JSON types it may

@@ -1,5 +1,4 @@
 using IlgpuVae.Runner;
-using IlgpuVae.Tests.Data;
 using NUnit.Framework;
 using static IlgpuVae.Tests.CommandLine.CliRun;
 
@@ -13,23 +12,25 @@ namespace IlgpuVae.Tests.CommandLine;
 [TestFixture]
 public sealed class ProgressTests
 {
-    private string _dir = "";
-    private string _data = "";
-    private string _run = "";
+    private TinyRunFolder _folder = null!;
+    private string _dir = "", _data = "", _run = "";
 
     [OneTimeSetUp]
     public void TrainTinyModel()
     {
-        _dir = SyntheticIdx.NewTempDirectory();
-        _data = SyntheticIdx.WriteDataset(Path.Combine(_dir, "data"), 240, 50, 4, 4);
-        _run = Path.Combine(_dir, "run");
-        var r = RunLogged(null, "train", "--data", _data, "--hidden", "8", "--latent", "2", "--batch-size", "20", "--epochs", "2", "--accelerator", "cpu", "--out", _run);
-        Assert.That(r.Code, Is.EqualTo(0), r.Err);
-        Assert.That(r.Err, Does.Match(@"\] epoch 1/2: step \d+/12 \(\d+ %\)  ELBO +-?[0-9.]+ +\d+ samples/s; about \d+ s left"), "train's own progress lines");
+        string trainLog = "";
+        _folder = TinyRunFolder.Create(train: args =>
+        {
+            var r = RunLogged(null, args);
+            trainLog = r.Err;
+            return r;
+        });
+        (_dir, _data, _run) = (_folder.Dir, _folder.Data, _folder.Run);
+        Assert.That(trainLog, Does.Match(@"\] epoch 1/2: step \d+/12 \(\d+ %\)  ELBO +-?[0-9.]+ +\d+ samples/s; about \d+ s left"), "train's own progress lines");
     }
 
     [OneTimeTearDown]
-    public void Remove() => Directory.Delete(_dir, recursive: true);
+    public void Remove() => _folder.Dispose();
 
     private static string[] ProgressLines(string err, string what) =>
         err.Split('\n').Where(l => l.StartsWith('[') && l.Contains($"] {what}: ")).ToArray();
