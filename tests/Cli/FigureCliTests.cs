@@ -52,10 +52,18 @@ public sealed class FigureCliTests
         double logPx = Number(r.Out, @"test log p\(x\) ≈ (-?[0-9.]+)");
         double meanLogWeight = Number(r.Out, @"mean log-weight (-?[0-9.]+)");
         Assert.That(r.Out, Does.Contain("30 images"));
-        // The estimate is at least the mean of its log-weights (per image, hence on average), which estimates
-        // the same ELBO as the printed single-sample test ELBO (tests/Evaluation checks the gap on a trained model).
+        // The estimate is at least the mean of its log-weights, image by image (the mean of the weights is at
+        // least their geometric mean), hence on average.
         Assert.That(logPx, Is.GreaterThanOrEqualTo(meanLogWeight), r.Out);
-        Assert.That(meanLogWeight, Is.EqualTo(elbo).Within(1.0), r.Out);
+        // The mean log-weight (K = 300, Monte Carlo KL) and the printed single-sample ELBO (analytic KL)
+        // estimate the same bound; on this deterministic run they differ by 0.072 nats, the noise of one
+        // sample per image over 30 images. The window is about three times that.
+        Assert.That(meanLogWeight, Is.EqualTo(elbo).Within(0.25), r.Out);
+
+        // With K = 1 the estimate is the log-mean-exp of a single log-weight: that log-weight, exactly.
+        var one = Run("eval", "--model", _run, "--data", _data, "--accelerator", "cpu", "--samples", "1", "--test-limit", "30");
+        Assert.That(one.Code, Is.EqualTo(0), one.Err);
+        Assert.That(Number(one.Out, @"test log p\(x\) ≈ (-?[0-9.]+)"), Is.EqualTo(Number(one.Out, @"mean log-weight (-?[0-9.]+)")), one.Out);
 
         var none = Run("eval", "--model", _run, "--data", _data, "--accelerator", "cpu", "--samples", "0");
         Assert.That(none.Code, Is.EqualTo(0), none.Err);
