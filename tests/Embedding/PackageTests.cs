@@ -51,7 +51,7 @@ public sealed class PackageTests
     public void PackMakesBothPackagesWithMetadataReadmeDocumentationAndSymbols()
     {
         if (Environment.GetEnvironmentVariable("ILGPUVAE_CHECK_PACK") != "1")
-            Assert.Ignore("runs dotnet pack (tens of seconds): set ILGPUVAE_CHECK_PACK=1, as scripts/check-pack.sh does");
+            Assert.Ignore("runs dotnet pack (tens of seconds): set ILGPUVAE_CHECK_PACK=1, as CI (.ci/run) and scripts/check-pack.sh do");
         string host = Environment.ProcessPath is { } p && Path.GetFileNameWithoutExtension(p) == "dotnet" ? p : "dotnet";
         string output = SyntheticIdx.NewTempDirectory();
         try
