@@ -8,7 +8,7 @@ namespace IlgpuVae.Tests.Embedding;
 
 /// <summary>
 /// The NuGet packages of the two libraries. The project files declare the metadata (checked on every run,
-/// in milliseconds); <c>scripts/check-pack.sh</c> sets ILGPUVAE_CHECK_PACK=1 to also run <c>dotnet pack</c>
+/// in milliseconds); CI (<c>.ci/run</c>) and <c>scripts/check-pack.sh</c> set ILGPUVAE_CHECK_PACK=1 to also run <c>dotnet pack</c>
 /// and check what the packages hold (a Release build of both libraries: tens of seconds).
 /// </summary>
 [TestFixture]
