@@ -4,9 +4,8 @@
 #
 #   bash scripts/gpu-session.sh
 #
-# It needs .device/bundle.tar.gz (made by `../shared/tools/device-bundle.sh src/Runner/IlgpuVae.Runner.csproj
-# tests/IlgpuVae.Tests.csproj`) and MNIST in .device/mnist/ (the four IDX files, raw or .gz); docs/cuda.md,
-# "Measuring on a GPU node", says how to put them there. Steps, in this order (measurements first, so a
+# It needs .device/bundle.tar.gz and MNIST in .device/mnist/ (the four IDX files, raw or .gz), which
+# scripts/gpu-bundle.sh puts there (docs/cuda.md, "Measuring on a GPU node"). Steps, in this order (measurements first, so a
 # slow test run cannot crowd them out): the GPU and its software, unpacking the bundle, the data,
 # `ilgpuvae devices`, `verify`, `bench` at batch 100 and 1024, `bench --kernels`, `train` on MNIST (the
 # default, and with CUDA graphs off when this build can turn them off, with `bench` at batch 100 again),

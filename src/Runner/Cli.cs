@@ -13,23 +13,19 @@ namespace IlgpuVae.Runner;
 public static class Cli
 {
     /// <summary>Runs <paramref name="args"/>; <paramref name="interactive"/> enables the progress bar.</summary>
-    public static int Run(string[] args, TextWriter stdout, TextWriter stderr, bool interactive = false)
+    public static int Run(string[] args, TextWriter stdout, TextWriter stderr, bool interactive = false) =>
+        Run(args, new CliConsole(stdout, stderr, interactive));
+
+    /// <summary>
+    /// Runs <paramref name="args"/> writing to <paramref name="console"/>. The tests set the console's progress
+    /// interval, and may hand `verify` the accelerator to check (<paramref name="verifyTarget"/>) instead of
+    /// the one --accelerator names.
+    /// </summary>
+    internal static int Run(string[] args, CliConsole console, Func<Accelerator>? verifyTarget = null)
     {
-        var console = new CliConsole(stdout, stderr, interactive);
+        TextWriter stdout = console.Out, stderr = console.Error;
         var scripting = new ScriptingOptions();
-        var root = new RootCommand("IlgpuVae: trains the Variational Autoencoder of Kingma & Welling (AEVB) with its own deterministic kernels on CUDA, OpenCL or the CPU.")
-        {
-            TrainCommand.Create(console),
-            EvalCommand.Create(console),
-            DevicesCommand.Create(console),
-            DataCommand.Create(console),
-            BenchCommand.Create(console),
-            VerifyCommand.Create(console),
-            KernelsSourceCommand.Create(console),
-        };
-        foreach (var command in FigureCommands.Create(console)) root.Subcommands.Add(command);
-        root.Subcommands.Add(ExperimentCommand.Create(console));
-        scripting.AddTo(root);
+        var root = CreateRoot(console, scripting, verifyTarget);
         ParseResult parse = root.Parse(args);
         if (parse.Errors.Count == 0)
         {
@@ -52,6 +48,26 @@ public static class Cli
         {
             return Report(e, stderr);
         }
+    }
+
+    /// <summary>Every command of `ilgpuvae`, with the options all of them take.</summary>
+    internal static RootCommand CreateRoot(CliConsole console, ScriptingOptions scripting, Func<Accelerator>? verifyTarget = null)
+    {
+        var root = new RootCommand("IlgpuVae: trains the Variational Autoencoder of Kingma & Welling (AEVB) with its own deterministic kernels on CUDA, OpenCL or the CPU.")
+        {
+            TrainCommand.Create(console),
+            EvalCommand.Create(console),
+            DevicesCommand.Create(console),
+            DataCommand.Create(console),
+            BenchCommand.Create(console),
+            VerifyCommand.Create(console, verifyTarget),
+            KernelsSourceCommand.Create(console),
+        };
+        foreach (var command in FigureCommands.Create(console)) root.Subcommands.Add(command);
+        root.Subcommands.Add(ExperimentCommand.Create(console));
+        scripting.AddTo(root);
+        EngineVersion.Use(root);
+        return root;
     }
 
     /// <summary>Maps an exception to its one-line message and exit code.</summary>

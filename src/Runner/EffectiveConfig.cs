@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using IlgpuVae.Engine;
@@ -35,7 +34,7 @@ internal static class EffectiveConfig
             if (value is not null) config[Key(key)] = JsonSerializer.SerializeToNode(value);
         }
         config["latent"] = model.LatentSize;
-        config["hidden"] = string.Join(",", model.HiddenSizes.Select(h => h.ToString(CultureInfo.InvariantCulture)));
+        config["hidden"] = new JsonArray([.. model.HiddenSizes.Select(h => JsonValue.Create(h))]);
         config["likelihood"] = model.Likelihood == Likelihood.Gaussian ? "gaussian" : "bernoulli";
         config["estimator"] = model.Estimator == KlEstimator.MonteCarlo ? "A" : "B";
         config["samples"] = model.Samples;
@@ -67,7 +66,7 @@ internal static class EffectiveConfig
         }
         ordered["_accelerator"] = acceleratorName;
         ordered["_input_size"] = model.InputSize;
-        ordered["_engine_version"] = typeof(Trainer).Assembly.GetName().Version?.ToString();
+        ordered["_engine_version"] = EngineVersion.Text;
         return ordered;
     }
 

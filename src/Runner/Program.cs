@@ -4,5 +4,6 @@ namespace IlgpuVae.Runner;
 public static class Program
 {
     /// <summary>Runs the command line and returns the exit code.</summary>
-    public static int Main(string[] args) => Cli.Run(args, Console.Out, Console.Error, interactive: !Console.IsErrorRedirected);
+    public static int Main(string[] args) =>
+        Cli.Run(args, new CliConsole(Console.Out, Console.Error, Interactive: !Console.IsErrorRedirected) { OutIsTerminal = !Console.IsOutputRedirected });
 }

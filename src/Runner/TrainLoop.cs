@@ -173,12 +173,15 @@ internal sealed class TrainLoop
         while (trainer.StepInEpoch < trainer.StepsPerEpoch)
         {
             int chunk = every is int n ? (int)(n - trainer.Step % n) : int.MaxValue;
-            trainer.TrainSteps(chunk, report, cancellation: stop);
+            trainer.TrainSteps(chunk, report, ProgressReports, stop);
             if (stop.IsCancellationRequested) return null;
             if (every is int k && trainer.Step % k == 0 && trainer.StepInEpoch < trainer.StepsPerEpoch) Save(trainer);
         }
         return trainer.FinishEpoch();
     }
+
+    /// <summary>How often the trainer reports steps: twice a second for the bar, more often when log lines are asked for more often.</summary>
+    private TimeSpan ProgressReports => _console.ProgressInterval < TimeSpan.FromSeconds(0.5) ? _console.ProgressInterval : TimeSpan.FromSeconds(0.5);
 
     private int Interrupted(Trainer trainer)
     {

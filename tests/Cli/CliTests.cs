@@ -72,15 +72,57 @@ public sealed class CliTests
         AssertBadInput(Run("eval", "--model", path, "--data", _data), "corrupt.ckpt");
     }
 
+    /// <summary>Every command path of the program (hidden ones too), from its command tree.</summary>
+    private static IEnumerable<string[]> CommandPaths()
+    {
+        var root = Cli.CreateRoot(new CliConsole(TextWriter.Null, TextWriter.Null, false), new ScriptingOptions());
+        IEnumerable<string[]> Walk(System.CommandLine.Command command, string[] path) =>
+            command.Subcommands.SelectMany(sub => Walk(sub, [.. path, sub.Name]).Prepend([.. path, sub.Name]));
+        return Walk(root, []);
+    }
+
     [Test]
     public void HelpWorksForEveryCommand()
     {
-        foreach (var command in new[] { "train", "eval", "devices" })
+        var paths = CommandPaths().ToList();
+        Assert.That(paths.Select(p => string.Join(' ', p)), Is.SupersetOf(new[] { "train", "eval", "devices", "data", "bench", "verify", "manifold", "experiment fig2" }));
+        foreach (var path in paths)
         {
-            var r = Run(command, "--help");
-            Assert.That(r.Code, Is.EqualTo(0), command);
-            Assert.That(r.Out, Does.Contain("Usage"), command);
+            string name = string.Join(' ', path);
+            var r = Run([.. path, "--help"]);
+            Assert.That(r.Code, Is.EqualTo(0), name);
+            Assert.That(r.Out, Does.Contain("Usage:").And.Contain($" {name} "), name);
+            Assert.That(r.Err, Is.Empty, name);
+            // A choice is listed once, whatever letter case the option accepts (`<A|B>`, not `<A|a|B|b>`).
+            foreach (System.Text.RegularExpressions.Match choices in System.Text.RegularExpressions.Regex.Matches(r.Out, @"<([^<>\s]+\|[^<>\s]+)>"))
+            {
+                var listed = choices.Groups[1].Value.Split('|');
+                Assert.That(listed.Select(c => c.ToLowerInvariant()), Is.Unique, $"{name}: {choices.Value}");
+            }
         }
+    }
+
+    [Test]
+    public void TheEstimatorTakesEitherCase()
+    {
+        string run = Path.Combine(_dir, "run-estimator");
+        var r = Run("train", "--data", _data, "--hidden", "8", "--latent", "2", "--batch-size", "20", "--epochs", "1", "--estimator", "a",
+            "--accelerator", "cpu", "--out", run, "-q");
+        Assert.That(r.Code, Is.EqualTo(0), r.Err);
+        Assert.That(Engine.Checkpoints.CheckpointFile.Load(Path.Combine(run, "model.ckpt")).Model.Estimator, Is.EqualTo(IlgpuVae.Kernels.KlEstimator.MonteCarlo));
+        Assert.That(Run("train", "--estimator", "C").Code, Is.EqualTo(ExitCodes.BadInput));
+    }
+
+    [Test]
+    public void VersionIsTheEngineVersionThatConfigJsonRecords()
+    {
+        var r = Run("--version");
+        Assert.That(r.Code, Is.EqualTo(0), r.Err);
+        Assert.That(r.Out.Trim(), Does.Match(@"^\d+\.\d+\.\d+"));
+        string run = Path.Combine(_dir, "run-version");
+        Assert.That(Run("train", "--data", _data, "--hidden", "8", "--latent", "2", "--batch-size", "20", "--epochs", "1", "--accelerator", "cpu", "--out", run, "-q").Code, Is.EqualTo(0));
+        var config = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(run, "config.json"))).RootElement;
+        Assert.That(config.GetProperty("_engine_version").GetString(), Is.EqualTo(r.Out.Trim()));
     }
 
     [Test]

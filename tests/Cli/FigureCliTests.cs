@@ -56,10 +56,18 @@ public sealed class FigureCliTests
         double logPx = Number(r.Out, @"test log p\(x\) ≈ (-?[0-9.]+)");
         double meanLogWeight = Number(r.Out, @"mean log-weight (-?[0-9.]+)");
         Assert.That(r.Out, Does.Contain("30 images"));
-        // The estimate is at least the mean of its log-weights (per image, hence on average), which estimates
-        // the same ELBO as the printed single-sample test ELBO (tests/Evaluation checks the gap on a trained model).
+        // The estimate is at least the mean of its log-weights, image by image (the mean of the weights is at
+        // least their geometric mean), hence on average.
         Assert.That(logPx, Is.GreaterThanOrEqualTo(meanLogWeight), r.Out);
-        Assert.That(meanLogWeight, Is.EqualTo(elbo).Within(1.0), r.Out);
+        // The mean log-weight (K = 300, Monte Carlo KL) and the printed single-sample ELBO (analytic KL)
+        // estimate the same bound; on this deterministic run they differ by 0.072 nats, the noise of one
+        // sample per image over 30 images. The window is about three times that.
+        Assert.That(meanLogWeight, Is.EqualTo(elbo).Within(0.25), r.Out);
+
+        // With K = 1 the estimate is the log-mean-exp of a single log-weight: that log-weight, exactly.
+        var one = Run("eval", "--model", _run, "--data", _data, "--accelerator", "cpu", "--samples", "1", "--test-limit", "30");
+        Assert.That(one.Code, Is.EqualTo(0), one.Err);
+        Assert.That(Number(one.Out, @"test log p\(x\) ≈ (-?[0-9.]+)"), Is.EqualTo(Number(one.Out, @"mean log-weight (-?[0-9.]+)")), one.Out);
 
         var none = Run("eval", "--model", _run, "--data", _data, "--accelerator", "cpu", "--samples", "0");
         Assert.That(none.Code, Is.EqualTo(0), none.Err);
@@ -94,6 +102,30 @@ public sealed class FigureCliTests
         Assert.That(r.Code, Is.EqualTo(ExitCodes.BadInput));
         Assert.That(r.Err, Does.Contain("written as PNG"));
         Assert.That(File.Exists(svg), Is.False);
+    }
+
+    /// <summary>Without --out a picture goes into the run folder it is drawn from, or the command refuses; never into the current directory.</summary>
+    [Test]
+    public void PicturesWithoutOutGoIntoTheRunFolder()
+    {
+        string run = Path.Combine(_dir, "run-default-out");
+        Assert.That(Run("train", "--data", _data, "--hidden", "8", "--latent", "2", "--batch-size", "20", "--epochs", "1", "--accelerator", "cpu", "--out", run, "-q").Code, Is.EqualTo(0));
+        var strays = new[] { "manifold.png", "samples.png", "curves.png" }.Select(f => Path.Combine(Directory.GetCurrentDirectory(), f)).Where(File.Exists).ToList();
+
+        Assert.That(Run("manifold", "--model", run, "--accelerator", "cpu").Code, Is.EqualTo(0));
+        Assert.That(Picture.Read(Path.Combine(run, "manifold.png")).Width, Is.GreaterThan(0), "--model RUN: RUN/manifold.png");
+        var fromFile = Run("sample", "--model", Path.Combine(run, "model.ckpt"), "--accelerator", "cpu");
+        Assert.That(fromFile.Code, Is.EqualTo(0), fromFile.Err);
+        Assert.That(File.Exists(Path.Combine(run, "samples.png")), "--model RUN/model.ckpt: RUN/samples.png");
+        Assert.That(Run("curves", run).Code, Is.EqualTo(0));
+        Assert.That(File.Exists(Path.Combine(run, "curves.png")), "one run: RUN/curves.png");
+
+        string loose = Path.Combine(_dir, "loose.ckpt");
+        File.Copy(Path.Combine(run, "model.ckpt"), loose);
+        CliTests.AssertBadInput(Run("sample", "--model", loose, "--accelerator", "cpu"), "--out");
+        CliTests.AssertBadInput(Run("curves", run, _run), "--out");
+        Assert.That(new[] { "manifold.png", "samples.png", "curves.png" }.Select(f => Path.Combine(Directory.GetCurrentDirectory(), f)).Where(File.Exists),
+            Is.EquivalentTo(strays), "nothing new in the current directory");
     }
 
     [Test]
@@ -146,17 +178,6 @@ public sealed class FigureCliTests
             Assert.That(File.Exists(Path.Combine(output, nz, "report.html")));
         }
         Assert.That(Run("experiment", "fig2", "--budget-samples", "0").Code, Is.EqualTo(ExitCodes.BadInput));
-    }
-
-    [Test]
-    public void HelpWorksForTheNewCommands()
-    {
-        foreach (var command in new[] { new[] { "manifold" }, ["sample"], ["reconstruct"], ["scatter"], ["curves"], ["report"], ["experiment", "fig2"] })
-        {
-            var r = Run([.. command, "--help"]);
-            Assert.That(r.Code, Is.EqualTo(0), string.Join(' ', command));
-            Assert.That(r.Out, Does.Contain("Usage"));
-        }
     }
 
     private static double Number(string text, string pattern)

@@ -40,4 +40,43 @@ public sealed class VerifyCommandTests
         Assert.That(code, Is.EqualTo(ExitCodes.AcceleratorFailure), error);
         Assert.That(error.Trim().Split('\n'), Has.Length.EqualTo(1));
     }
+
+    /// <summary>kernels-source writes one checked PTX file per kernel of the catalogue, without a GPU.</summary>
+    [Test]
+    public void KernelsSourceWritesThePtxOfEveryKernel()
+    {
+        string folder = Directory.CreateTempSubdirectory("ilgpuvae-kernels-").FullName;
+        try
+        {
+            var (code, _, error) = Run("kernels-source", "--target", "ptx", "--arch", "sm_80", "--out", folder);
+            Assert.That(code, Is.EqualTo(ExitCodes.Success), error);
+            var files = Directory.GetFiles(folder).Select(Path.GetFileName).Order().ToList();
+            Assert.That(files, Is.EqualTo(IlgpuVae.Kernels.Device.DeviceKernelCatalog.All.Select(k => k.Name + ".ptx").Order()));
+            Assert.That(File.ReadAllText(Path.Combine(folder, "LinearForward.ptx")), Does.Contain(".entry").And.Contain("fma.rn.f32"));
+            Assert.That(error, Does.Contain("0 failed the exactness check"));
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    /// <summary>On an OpenCL device it writes the OpenCL C the engine builds, prelude first.</summary>
+    [Test]
+    public void KernelsSourceWritesTheOpenClOfEveryKernel()
+    {
+        DeviceAccelerators.Require("opencl");
+        string folder = Directory.CreateTempSubdirectory("ilgpuvae-kernels-").FullName;
+        try
+        {
+            var (code, _, error) = Run("kernels-source", "--target", "opencl", "--out", folder);
+            Assert.That(code, Is.EqualTo(ExitCodes.Success), error);
+            Assert.That(Directory.GetFiles(folder, "*.cl"), Has.Length.EqualTo(IlgpuVae.Kernels.Device.DeviceKernelCatalog.All.Count));
+            Assert.That(File.ReadAllText(Path.Combine(folder, "SumRows.cl")), Does.StartWith("#pragma OPENCL FP_CONTRACT OFF"));
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
 }

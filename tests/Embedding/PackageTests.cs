@@ -8,7 +8,7 @@ namespace IlgpuVae.Tests.Embedding;
 
 /// <summary>
 /// The NuGet packages of the two libraries. The project files declare the metadata (checked on every run,
-/// in milliseconds); <c>scripts/check-pack.sh</c> sets ILGPUVAE_CHECK_PACK=1 to also run <c>dotnet pack</c>
+/// in milliseconds); CI (<c>.ci/run</c>) and <c>scripts/check-pack.sh</c> set ILGPUVAE_CHECK_PACK=1 to also run <c>dotnet pack</c>
 /// and check what the packages hold (a Release build of both libraries: tens of seconds).
 /// </summary>
 [TestFixture]
@@ -51,7 +51,7 @@ public sealed class PackageTests
     public void PackMakesBothPackagesWithMetadataReadmeDocumentationAndSymbols()
     {
         if (Environment.GetEnvironmentVariable("ILGPUVAE_CHECK_PACK") != "1")
-            Assert.Ignore("runs dotnet pack (tens of seconds): set ILGPUVAE_CHECK_PACK=1, as scripts/check-pack.sh does");
+            Assert.Ignore("runs dotnet pack (tens of seconds): set ILGPUVAE_CHECK_PACK=1, as CI (.ci/run) and scripts/check-pack.sh do");
         string host = Environment.ProcessPath is { } p && Path.GetFileNameWithoutExtension(p) == "dotnet" ? p : "dotnet";
         string output = SyntheticIdx.NewTempDirectory();
         try

@@ -11,8 +11,8 @@ namespace IlgpuVae.Tests.Model;
 /// <summary>
 /// The determinism contract on whole training runs with <see cref="Trainer"/>: the same seed and
 /// configuration give bit-identical parameters and optimizer state, whatever the thread count and
-/// across a capture-and-resume; a different seed gives a different model; every optimizer and model
-/// variant trains to finite, changed parameters. 300 images of 8×8, batch 20 (15 steps per epoch),
+/// across a capture-and-resume; a different seed gives a different model (that every optimizer and model
+/// variant learns is <see cref="TrainingTests"/>). 300 images of 8×8, batch 20 (15 steps per epoch),
 /// a 64-16-4 model: each run takes milliseconds.
 /// </summary>
 [TestFixture]
@@ -124,40 +124,5 @@ public sealed class DeterminismTests
         int differing = 0;
         for (int i = 0; i < a.Parameters.Length; i++) if (Bits(a.Parameters[i]) != Bits(b.Parameters[i])) differing++;
         Assert.That(differing, Is.GreaterThan(a.Parameters.Length * 9 / 10), $"only {differing} of {a.Parameters.Length} parameters differ");
-    }
-
-    /// <summary>Each optimizer trains 2 epochs without NaN and moves (nearly) every parameter away from its initial value.</summary>
-    [Test]
-    public void EveryOptimizerTrainsAndChangesTheParameters([Values] OptimizerKind optimizer)
-    {
-        var model = Model();
-        var training = Training(optimizer);
-        var initial = ParameterInit.Create(model, training.Seed);
-        var state = Train(2, model, training, 2);
-        AssertChangedAndFinite(initial, state, optimizer.ToString());
-    }
-
-    /// <summary>The Gaussian decoder with estimator A and 2 samples, and the Bernoulli one with estimator A, train.</summary>
-    [TestCase(Likelihood.Gaussian, KlEstimator.MonteCarlo, 2)]
-    [TestCase(Likelihood.Gaussian, KlEstimator.Analytic, 2)]
-    [TestCase(Likelihood.Bernoulli, KlEstimator.MonteCarlo, 2)]
-    public void ModelVariantsTrain(Likelihood likelihood, KlEstimator estimator, int samples)
-    {
-        var model = Model(likelihood, estimator, samples);
-        var training = Training(OptimizerKind.Adam, binarization: Binarization.None);
-        var initial = ParameterInit.Create(model, training.Seed);
-        var state = Train(2, model, training, 2);
-        AssertChangedAndFinite(initial, state, $"{likelihood} {estimator} S={samples}");
-    }
-
-    private static void AssertChangedAndFinite(float[] initial, TrainingState state, string what)
-    {
-        AllFinite(state.Parameters, what + " parameters");
-        AllFinite(state.OptimizerState0, what + " optimizer state 0");
-        if (state.OptimizerState1 is not null) AllFinite(state.OptimizerState1, what + " optimizer state 1");
-        int changed = 0;
-        for (int i = 0; i < initial.Length; i++) if (state.Parameters[i] != initial[i]) changed++;
-        // Dynamic binarization can leave a pixel's weights untouched only if it is always 0 in every batch; none is here.
-        Assert.That(changed, Is.GreaterThan(initial.Length * 95 / 100), $"{what}: only {changed} of {initial.Length} parameters changed");
     }
 }

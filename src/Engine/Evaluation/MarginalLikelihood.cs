@@ -96,6 +96,7 @@ public static class MarginalLikelihood
             var w = weightsHost.AsSpan(0, rows * k);
             logWeights.Download(w);
             foreach (float v in w) weightTotal += v;
+            options.OnProgress?.Invoke(first + rows);
         }
         var perImage = estimates.ToArray();
         double total = 0;
@@ -115,6 +116,8 @@ public sealed record MarginalLikelihoodOptions
     public Binarization Binarization { get; init; } = Binarization.None;
     /// <summary>Most decoder rows per launch, at most 1024 (the model's limit on samples per datapoint); memory, not results: the estimate does not depend on it.</summary>
     public int ChunkRows { get; init; } = 1000;
+    /// <summary>Called on the calling thread with the number of images done so far, after each group of images (null: no reports).</summary>
+    public Action<int>? OnProgress { get; init; }
 
     /// <summary>Throws <see cref="InputException"/> naming the first bad value.</summary>
     public void Validate()

@@ -30,6 +30,9 @@ internal sealed class Verifier
     /// <summary>One training check. A check that throws is reported as an error, not rethrown.</summary>
     public CheckResult Check(TrainingCheck check) => Guard(check.Name, () => check.Compare(Reference, Target));
 
+    /// <summary>How many results <see cref="Run"/> gives.</summary>
+    public static int CheckCount(bool includeTraining = true) => KernelChecks.All.Count + (includeTraining ? TrainingCheck.All.Count : 0);
+
     /// <summary>
     /// Every kernel check, then (when <paramref name="includeTraining"/>) every training check;
     /// <paramref name="onResult"/> sees each result as soon as it is known.

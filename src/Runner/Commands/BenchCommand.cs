@@ -32,15 +32,25 @@ internal static class BenchCommand
         {
             Description = "with --kernels: launches per timed repetition (default: enough for 20 ms)",
         };
+        var peak = new Option<bool>("--peak")
+        {
+            Description = "measure this CPU's FP32 FMA peak instead (GFLOP/s on one thread and on --threads threads, default one per core), the yardstick for the CPU's figures",
+        };
         var json = JsonOutput.CreateOption();
-        var command = new Command("bench", "Measure training throughput of the paper's model on synthetic 28×28 data, or with --kernels the time of each kernel.")
-            { batch, steps, repeats, hidden, latent, kernels, kernelIterations, json };
+        var command = new Command("bench", "Measure training throughput of the paper's model on synthetic 28×28 data, with --kernels the time of each kernel, or with --peak the CPU's FP32 FMA peak.")
+            { batch, steps, repeats, hidden, latent, kernels, kernelIterations, peak, json };
         shared.AddAcceleratorOptions(command);
         command.SetAction(parse =>
         {
             int m = parse.GetValue(batch), n = parse.GetValue(steps), reps = parse.GetValue(repeats);
             if (reps < 1) throw new Engine.InputException($"--repeats must be positive, got {reps}");
             bool Given(Option option) => parse.GetResult(option) is { Implicit: false };
+            if (parse.GetValue(peak))
+            {
+                foreach (var option in new Option[] { batch, steps, hidden, latent, kernels, kernelIterations, shared.Accelerator, shared.Device, shared.NoCudaGraphs })
+                    if (Given(option)) throw new Engine.InputException($"{option.Name} does not apply to bench --peak, which measures the CPU's FMA units");
+                return FmaPeakBench.Run(console, parse.GetValue(shared.Threads), reps, parse.GetValue(json));
+            }
             if (parse.GetValue(kernels))
             {
                 // The kernels are timed at the paper model's shapes only; an option that would change the
@@ -62,14 +72,21 @@ internal static class BenchCommand
             var data = SyntheticData(model.InputSize, (long)m * n);
             using var accelerator = shared.CreateAccelerator(parse, console);
             using var trainer = new Trainer(accelerator, model, training, data);
-            trainer.TrainEpoch(evaluateTest: false); // warm-up: JIT, caches, device compilation
-            var seconds = new List<double>();
-            for (int r = 0; r < reps; r++)
+            // The bar is redrawn between repetitions only, so drawing it takes nothing from a timed one.
+            var seconds = new ProgressDisplay(console).Run($"bench, batch {m}", reps + 1, "repetition", progress =>
             {
-                var clock = Stopwatch.StartNew();
-                trainer.TrainEpoch(evaluateTest: false);
-                seconds.Add(clock.Elapsed.TotalSeconds);
-            }
+                trainer.TrainEpoch(evaluateTest: false); // warm-up: JIT, caches, device compilation
+                progress(1, "warm-up done");
+                var times = new List<double>();
+                for (int r = 0; r < reps; r++)
+                {
+                    var clock = Stopwatch.StartNew();
+                    trainer.TrainEpoch(evaluateTest: false);
+                    times.Add(clock.Elapsed.TotalSeconds);
+                    progress(r + 2, string.Create(CultureInfo.InvariantCulture, $"{1000 * times[^1] / n:F3} ms/step"));
+                }
+                return times;
+            }, redrawBetweenReports: false);
             seconds.Sort();
             double median = seconds[seconds.Count / 2];
             double flops = StepFlops.Of(model, m) * n;
@@ -99,7 +116,16 @@ internal static class BenchCommand
         using var accelerator = shared.CreateAccelerator(parse, console);
         double? peak = KernelBench.Fp32PeakFlops(accelerator);
         string timer = KernelBench.TimerOf(accelerator);
-        var timings = KernelBench.Run(accelerator, batches, repeats, launches, peak, console.Log);
+        // KernelBench reports after each batch size; the bar is redrawn only then, never while a kernel is timed.
+        var timings = new ProgressDisplay(console).Run("bench --kernels", batches.Count, "batch size", progress =>
+        {
+            int done = 0;
+            return KernelBench.Run(accelerator, batches, repeats, launches, peak, message =>
+            {
+                console.Log(message);
+                progress(++done);
+            });
+        }, redrawBetweenReports: false);
         if (json)
         {
             JsonOutput.Write(console, new

@@ -18,7 +18,7 @@ internal static class DevicesCommand
                 {
                     Devices = AcceleratorFactory.ListDevices().Select(d => new
                     {
-                        Kind = AcceleratorFactory.NameOf(d.Kind), d.Index, d.Name, d.Usable, d.Reason, d.Details,
+                        Kind = AcceleratorFactory.NameOf(d.Kind), d.Index, d.Name, d.Usable, d.Reason, Details = TypedDetails.Of(d.Details),
                     }),
                 });
                 return ExitCodes.Success;

@@ -19,8 +19,8 @@ internal static class FigureCommands
 
     private static Option<string> ModelOption() => new("--model", "-m") { Description = "a checkpoint file, or a run folder holding model.ckpt", Required = true };
 
-    private static Option<string> OutOption(string name, bool chart = false) =>
-        new("--out", "-o") { Description = chart ? "the file to write: PNG, or SVG when the name ends in .svg" : "the PNG file to write", DefaultValueFactory = _ => name };
+    private static Option<string?> OutOption(string name, bool chart = false) =>
+        new("--out", "-o") { Description = (chart ? "the file to write: PNG, or SVG when the name ends in .svg" : "the PNG file to write") + $" (default: {name} in the run folder)" };
 
     private static Command Manifold(CliConsole console)
     {
@@ -37,10 +37,11 @@ internal static class FigureCommands
         command.SetAction(parse =>
         {
             var state = Load(parse.GetValue(model)!);
+            string target = PictureOutput.ForModel(parse.GetValue(output), parse.GetValue(model)!, "manifold.png");
             int s = Scale(parse.GetValue(scale));
             using var accelerator = shared.CreateAccelerator(parse, console);
             using var vae = new VaeModel(accelerator, state.Model, state.Parameters);
-            Save(console, ModelFigures.Manifold(vae, parse.GetValue(grid), s), parse.GetValue(output)!);
+            Save(console, ModelFigures.Manifold(vae, parse.GetValue(grid), s), target);
             return ExitCodes.Success;
         });
         return command;
@@ -62,6 +63,7 @@ internal static class FigureCommands
         command.SetAction(parse =>
         {
             var state = Load(parse.GetValue(model)!);
+            string target = PictureOutput.ForModel(parse.GetValue(output), parse.GetValue(model)!, "reconstructions.png");
             int n = parse.GetValue(count), row = parse.GetValue(perRow);
             if (n < 1 || n > 10_000) throw new InputException($"--count must be between 1 and 10000, got {n}");
             if (row < 1 || row > 100) throw new InputException($"--per-row must be between 1 and 100, got {row}");
@@ -69,7 +71,7 @@ internal static class FigureCommands
             CheckData(state, data.Test.PixelsPerImage);
             using var accelerator = shared.CreateAccelerator(parse, console);
             using var vae = new VaeModel(accelerator, state.Model, state.Parameters);
-            Save(console, ModelFigures.Reconstructions(vae, data.Test, n, ModelFigures.PictureInputs(state.Training.Binarization), row), parse.GetValue(output)!);
+            Save(console, ModelFigures.Reconstructions(vae, data.Test, n, ModelFigures.PictureInputs(state.Training.Binarization), row), target);
             return ExitCodes.Success;
         });
         return command;
@@ -87,9 +89,10 @@ internal static class FigureCommands
         command.SetAction(parse =>
         {
             var state = Load(parse.GetValue(model)!);
+            string target = PictureOutput.ForModel(parse.GetValue(output), parse.GetValue(model)!, "samples.png");
             using var accelerator = shared.CreateAccelerator(parse, console);
             using var vae = new VaeModel(accelerator, state.Model, state.Parameters);
-            Save(console, ModelFigures.Samples(vae, parse.GetValue(count), parse.GetValue(seed)), parse.GetValue(output)!);
+            Save(console, ModelFigures.Samples(vae, parse.GetValue(count), parse.GetValue(seed)), target);
             return ExitCodes.Success;
         });
         return command;
@@ -106,11 +109,12 @@ internal static class FigureCommands
         command.SetAction(parse =>
         {
             var state = Load(parse.GetValue(model)!);
+            string target = PictureOutput.ForModel(parse.GetValue(output), parse.GetValue(model)!, "latent.png");
             var data = shared.LoadData(parse, console);
             CheckData(state, data.Test.PixelsPerImage);
             using var accelerator = shared.CreateAccelerator(parse, console);
             using var vae = new VaeModel(accelerator, state.Model, state.Parameters);
-            Save(console, ModelFigures.LatentScatter(vae, data.Test, data.TestLabels, data.Name, ModelFigures.PictureInputs(state.Training.Binarization)), parse.GetValue(output)!);
+            Save(console, ModelFigures.LatentScatter(vae, data.Test, data.TestLabels, data.Name, ModelFigures.PictureInputs(state.Training.Binarization)), target);
             return ExitCodes.Success;
         });
         return command;
@@ -124,8 +128,9 @@ internal static class FigureCommands
         var command = new Command("curves", "Plot train and test ELBO against training samples evaluated (log axis) for one or more runs, one colour each.") { runs, output, title };
         command.SetAction(parse =>
         {
+            string target = PictureOutput.ForRuns(parse.GetValue(output), parse.GetValue(runs)!, "curves.png");
             var series = parse.GetValue(runs)!.Select(r => (Label(r), LearningCurve.Read(r))).ToList();
-            Save(console, LearningCurveChart.Draw(parse.GetValue(title)!, series), parse.GetValue(output)!);
+            Save(console, LearningCurveChart.Draw(parse.GetValue(title)!, series), target);
             return ExitCodes.Success;
         });
         return command;

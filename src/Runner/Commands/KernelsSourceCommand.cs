@@ -7,11 +7,11 @@ using IlgpuVae.Kernels.Device;
 namespace IlgpuVae.Runner.Commands;
 
 /// <summary>
-/// `ilgpuvae kernels-source --target ptx|opencl --out DIR` (hidden): writes the code ILGPU generates for every
-/// device kernel, one file per kernel (DIR/NAME.ptx or DIR/NAME.cl), and runs the engine's exactness check
-/// on each. PTX needs no GPU (scripts/check-ptx.sh assembles the files with ptxas); OpenCL C is generated for
-/// an OpenCL device (--device) with the engine's prelude in front. The files are also the way to read what a
-/// kernel becomes. Exits 4 when a kernel fails the check (its file is still written).
+/// `ilgpuvae kernels-source --target ptx|opencl --out DIR`: writes the code ILGPU generates for every device
+/// kernel, one file per kernel (DIR/NAME.ptx or DIR/NAME.cl), and runs the engine's exactness check on each.
+/// PTX needs no GPU (ptxas can assemble the files: tests/Device/PtxAssemblerTests); OpenCL C is generated for an
+/// OpenCL device (--device) with the engine's prelude in front. The files are the way to read what a kernel
+/// becomes. Exits 4 when a kernel fails the check (its file is still written).
 /// </summary>
 internal static class KernelsSourceCommand
 {
@@ -37,7 +37,6 @@ internal static class KernelsSourceCommand
         var output = new Option<string>("--out") { Description = "folder for the files (created)", Required = true };
         var command = new Command("kernels-source", "Write the PTX or OpenCL C of every device kernel, checked for exactness.")
             { target, arch, isa, device, output };
-        command.Hidden = true;
         command.SetAction(parse =>
         {
             string folder = parse.GetValue(output)!;

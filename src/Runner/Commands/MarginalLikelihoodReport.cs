@@ -15,12 +15,14 @@ internal static class MarginalLikelihoodReport
     {
         console.Log($"estimating log p(x) by importance sampling: K = {samples} on {images.Count} images");
         var clock = Stopwatch.StartNew();
-        var result = MarginalLikelihood.Estimate(accelerator, state.Model, state.Parameters, images, new MarginalLikelihoodOptions
-        {
-            Samples = samples,
-            Seed = state.Training.Seed,
-            Binarization = state.Training.Binarization,
-        });
+        var result = new ProgressDisplay(console).Run("log p(x)", images.Count, "image", report =>
+            MarginalLikelihood.Estimate(accelerator, state.Model, state.Parameters, images, new MarginalLikelihoodOptions
+            {
+                Samples = samples,
+                Seed = state.Training.Seed,
+                Binarization = state.Training.Binarization,
+                OnProgress = done => report(done),
+            }));
         if (print)
             console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"test log p(x) ≈ {result.MeanLogLikelihood:F4} nats per datapoint (importance sampling, K = {samples}, {images.Count} images; " +

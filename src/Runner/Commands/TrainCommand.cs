@@ -24,7 +24,7 @@ internal static class TrainCommand
         var likelihood = new Option<string>("--likelihood") { Description = "decoder: bernoulli (binary/grey-level images) or gaussian (continuous data)", DefaultValueFactory = _ => "bernoulli" };
         likelihood.AcceptOnlyFromAmong("bernoulli", "gaussian");
         var estimator = new Option<string>("--estimator") { Description = "SGVB estimator: B (analytic KL, the paper's default) or A (Monte Carlo KL)", DefaultValueFactory = _ => "B" };
-        estimator.AcceptOnlyFromAmong("A", "B", "a", "b");
+        estimator.AcceptOnlyFromAmong(StringComparer.OrdinalIgnoreCase, "A", "B");
         var minLogVariance = new Option<float>("--min-log-variance") { Description = "gaussian decoder: floor of the per-pixel log-variance (bounds the density of pixels that never vary)", DefaultValueFactory = _ => -6f };
         var samples = new Option<int>("--samples") { Description = "L: samples of z per datapoint", DefaultValueFactory = _ => 1 };
         var weightDecay = new Option<float>("--weight-decay") { Description = "λ: gradient += λθ (1/N is the paper's N(0, I) prior on the parameters)", DefaultValueFactory = _ => 0f };
@@ -85,6 +85,9 @@ internal static class TrainCommand
                 },
                 TrainLimit = parse.GetValue(trainLimit),
             };
+            // The optimizer's default rate is resolved here, so the checkpoint records the rate in effect, as
+            // config.json does: a run repeated from its config.json writes the same checkpoint, bit for bit.
+            requestedTraining = requestedTraining with { LearningRate = requestedTraining.EffectiveLearningRate };
             TrainingState? state = null;
             ModelConfig model;
             TrainingConfig training;

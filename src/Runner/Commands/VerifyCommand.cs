@@ -13,7 +13,8 @@ namespace IlgpuVae.Runner.Commands;
 /// </summary>
 internal static class VerifyCommand
 {
-    public static Command Create(CliConsole console)
+    /// <summary>The command; <paramref name="substituteTarget"/>, when given, is checked instead of the accelerator --accelerator names (for the tests).</summary>
+    public static Command Create(CliConsole console, Func<Accelerator>? substituteTarget = null)
     {
         var accelerator = new Option<string>("--accelerator", "-a")
         {
@@ -32,18 +33,22 @@ internal static class VerifyCommand
         {
             int? threadCount = parse.GetValue(threads);
             if (threadCount is < 1) throw new Engine.InputException($"--threads must be at least 1, got {threadCount}");
-            using var target = CreateTarget(parse.GetValue(accelerator) ?? "auto", parse.GetValue(device), threadCount);
+            using var target = substituteTarget?.Invoke() ?? CreateTarget(parse.GetValue(accelerator) ?? "auto", parse.GetValue(device), threadCount);
             using var reference = new CpuAccelerator(target.Kind == AcceleratorKind.Cpu ? null : threadCount);
             console.Log($"checking {target.Name} against {reference.Name}");
 
             var output = console.Out;
+            int done = 0;
             bool asJson = parse.GetValue(json);
+            bool includeTraining = !parse.GetValue(skipTraining);
             if (!asJson) output.WriteLine($"{"check",-34} {"elements",10}  result");
             var verifier = new Verifier(reference, target);
-            var report = verifier.Run(!parse.GetValue(skipTraining), r =>
-            {
-                if (!asJson) output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{r.Name,-34} {r.ElementsCompared,10}  {r.Summary}"));
-            });
+            var report = new ProgressDisplay(console).Run("verify", Verifier.CheckCount(includeTraining), "check", progress =>
+                verifier.Run(includeTraining, r =>
+                {
+                    if (!asJson) console.WriteResult(string.Create(CultureInfo.InvariantCulture, $"{r.Name,-34} {r.ElementsCompared,10}  {r.Summary}"));
+                    progress(++done, r.Name);
+                }));
 
             var bad = report.Results.Where(r => !r.Identical).ToList();
             if (asJson)

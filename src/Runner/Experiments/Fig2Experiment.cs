@@ -34,27 +34,46 @@ internal sealed record Fig2Row(int Latent, long Samples, double TrainElbo, doubl
 /// </summary>
 internal sealed class Fig2Experiment(Fig2Settings settings, Dataset data, Func<Accelerator> createAccelerator, Action<string> log)
 {
-    /// <summary>Runs every latent size in turn, writing into <paramref name="outFolder"/>; returns one row each.</summary>
-    public List<Fig2Row> Run(string outFolder)
+    /// <summary>Training steps of one latent size: whole epochs covering the sample budget.</summary>
+    public long StepsPerLatent => (long)Epochs * (data.Train.Count / settings.Training.BatchSize);
+
+    /// <summary>Training steps of the whole sweep (for a progress display).</summary>
+    public long TotalSteps => StepsPerLatent * settings.Latents.Length;
+
+    private int Epochs
+    {
+        get
+        {
+            int perEpoch = data.Train.Count / settings.Training.BatchSize * settings.Training.BatchSize;
+            if (perEpoch == 0) throw new InputException($"the training set has fewer images than one minibatch of {settings.Training.BatchSize}");
+            return (int)Math.Max(1, (settings.BudgetSamples + perEpoch - 1) / perEpoch);
+        }
+    }
+
+    /// <summary>
+    /// Runs every latent size in turn, writing into <paramref name="outFolder"/>; returns one row each.
+    /// <paramref name="progress"/> hears the training steps done of <see cref="TotalSteps"/>.
+    /// </summary>
+    public List<Fig2Row> Run(string outFolder, ProgressReport? progress = null)
     {
         Directory.CreateDirectory(outFolder);
         var rows = new List<Fig2Row>();
         foreach (int latent in settings.Latents)
         {
-            rows.Add(RunOne(latent, Path.Combine(outFolder, $"nz-{latent}")));
+            long before = rows.Count * StepsPerLatent;
+            rows.Add(RunOne(latent, Path.Combine(outFolder, $"nz-{latent}"), step => progress?.Invoke(before + step, $"Nz = {latent}")));
             WriteSummary(outFolder, rows);
         }
         return rows;
     }
 
-    private Fig2Row RunOne(int latent, string folderPath)
+    private Fig2Row RunOne(int latent, string folderPath, Action<long> stepDone)
     {
         var wall = Stopwatch.StartNew();
         using var folder = RunFolder.CreateNew(folderPath, keepCheckpoints: 1);
         var model = settings.Model with { LatentSize = latent, InputSize = data.Train.PixelsPerImage };
+        int epochs = Epochs;
         int perEpoch = data.Train.Count / settings.Training.BatchSize * settings.Training.BatchSize;
-        if (perEpoch == 0) throw new InputException($"the training set has fewer images than one minibatch of {settings.Training.BatchSize}");
-        int epochs = (int)Math.Max(1, (settings.BudgetSamples + perEpoch - 1) / perEpoch);
         var training = settings.Training with { Epochs = epochs };
         using var accelerator = createAccelerator();
         using var trainer = new Trainer(accelerator, model, training, data);
@@ -91,6 +110,7 @@ internal sealed class Fig2Experiment(Fig2Settings settings, Dataset data, Func<A
                     schedule.Dequeue();
                     Evaluate();
                 }
+                stepDone(trainer.Step);
             }, TimeSpan.Zero, evaluateTest: false);
             folder.AppendMetrics(metrics);
             folder.SaveCheckpoint(trainer.CaptureState());
