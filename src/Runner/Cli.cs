@@ -3,6 +3,7 @@ using IlgpuVae.Engine;
 using IlgpuVae.Engine.Accelerators;
 using IlgpuVae.Engine.Accelerators.Cuda;
 using IlgpuVae.Engine.Accelerators.OpenCl;
+using IlgpuVae.Engine.Files;
 using IlgpuVae.Engine.Training;
 using IlgpuVae.Runner.Commands;
 
@@ -18,10 +19,12 @@ public static class Cli
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr, bool interactive = false)
     {
         var console = new CliConsole(stdout, stderr, interactive);
+        // First of all, so that a signal at any moment of any command ends it with 130 and one line.
+        using var signals = new StopSignals(console.Log, stderr.WriteLine);
         var scripting = new ScriptingOptions();
         var root = new RootCommand("IlgpuVae: trains the Variational Autoencoder of Kingma & Welling (AEVB) with its own deterministic kernels on CUDA, OpenCL or the CPU.")
         {
-            TrainCommand.Create(console),
+            TrainCommand.Create(console, signals),
             EvalCommand.Create(console),
             DevicesCommand.Create(console),
             DataCommand.Create(console),
@@ -32,10 +35,11 @@ public static class Cli
         foreach (var command in FigureCommands.Create(console)) root.Subcommands.Add(command);
         root.Subcommands.Add(ExperimentCommand.Create(console));
         scripting.AddTo(root);
-        ParseResult parse = root.Parse(args);
+        CommandLineRules.Apply(root);
+        ParseResult parse = root.Parse(args, CommandLineRules.Parser);
         if (parse.Errors.Count == 0)
         {
-            try { parse = ConfigFile.Apply(parse, args, scripting.Config); }
+            try { parse = ConfigFile.Apply(parse, scripting.Config); }
             catch (InputException e) { return Report(e, stderr); }
             console.Quiet = parse.GetValue(scripting.Quiet);
         }
@@ -80,6 +84,16 @@ public static class Cli
             case OperationCanceledException:
                 stderr.WriteLine("ilgpuvae: interrupted");
                 return ExitCodes.Interrupted;
+            case IOException when DiskFault.Describe(e) is string fault:
+                // A message that already says what happened (training adds what is kept and how to go on) is
+                // printed as it is; a bare one from the runtime gets the fault named first.
+                stderr.WriteLine(e.Message.Contains(fault, StringComparison.Ordinal)
+                    ? $"ilgpuvae: {OneLine(e.Message)}"
+                    : $"ilgpuvae: {fault}: {OneLine(e.Message)}; what was saved before is kept; free space or fix the disk, then run the command again");
+                return ExitCodes.StorageFailure;
+            case IOException when DiskFault.IsReadOnlyFileSystem(e):
+                stderr.WriteLine($"ilgpuvae: read-only file system: {OneLine(e.Message)}; write to another folder");
+                return ExitCodes.BadInput;
             case IOException or UnauthorizedAccessException:
                 stderr.WriteLine($"ilgpuvae: {OneLine(e.Message)}");
                 return ExitCodes.BadInput;

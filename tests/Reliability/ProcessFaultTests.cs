@@ -96,6 +96,10 @@ public sealed class ProcessFaultTests
             bool resume = newest >= 0;
             using var child = new RunnerProcess(Args(resume, "--checkpoint-every", "1", "--keep-checkpoints", "3"));
             Assert.That(child.WaitUntilTraining(StartTimeout), Is.True, $"kill {done} (seed {seed}): the runner did not start training:\n{child.Stderr}");
+            // The first step (and its compilation) can take longer than the kill window on a busy machine:
+            // until a first checkpoint exists, wait for it, so that every kill lands among saves.
+            var firstSave = Stopwatch.StartNew();
+            while (!resume && CheckpointRotation.Files(Checkpoint).Count == 0 && !child.HasExited && firstSave.Elapsed < StartTimeout) Thread.Sleep(5);
             Thread.Sleep(random.Next(0, 120));
             Assert.That(child.HasExited, Is.False, $"kill {done}: the runner ended by itself:\n{child.Stderr}");
             child.Kill();

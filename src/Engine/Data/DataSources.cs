@@ -1,3 +1,5 @@
+using IlgpuVae.Engine.Files;
+
 namespace IlgpuVae.Engine.Data;
 
 /// <summary>
@@ -104,7 +106,7 @@ public static class DataSources
 
         if (File.Exists(spec))
         {
-            throw new InputException($"{spec}: is a file, not a directory; {Accepted}");
+            throw new InputException($"{spec}: is {PathKinds.Describe(PathKinds.Of(spec))}, not a directory; {Accepted}");
         }
 
         // Something written like a path is reported as a missing directory; a bare word is

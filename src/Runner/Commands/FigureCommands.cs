@@ -1,6 +1,7 @@
 using System.CommandLine;
 using IlgpuVae.Engine;
 using IlgpuVae.Engine.Checkpoints;
+using IlgpuVae.Engine.Files;
 using IlgpuVae.Engine.Model;
 using IlgpuVae.Engine.Training;
 using IlgpuVae.Runner.Figures;
@@ -64,7 +65,7 @@ internal static class FigureCommands
             int n = parse.GetValue(count), row = parse.GetValue(perRow);
             if (n < 1 || n > 10_000) throw new InputException($"--count must be between 1 and 10000, got {n}");
             if (row < 1 || row > 100) throw new InputException($"--per-row must be between 1 and 100, got {row}");
-            var data = shared.LoadData(parse, console);
+            var data = shared.LoadData(parse, console, state);
             CheckData(state, data.Test.PixelsPerImage);
             using var accelerator = shared.CreateAccelerator(parse, console);
             using var vae = new VaeModel(accelerator, state.Model, state.Parameters);
@@ -105,7 +106,7 @@ internal static class FigureCommands
         command.SetAction(parse =>
         {
             var state = Load(parse.GetValue(model)!);
-            var data = shared.LoadData(parse, console);
+            var data = shared.LoadData(parse, console, state);
             CheckData(state, data.Test.PixelsPerImage);
             using var accelerator = shared.CreateAccelerator(parse, console);
             using var vae = new VaeModel(accelerator, state.Model, state.Parameters);
@@ -124,7 +125,9 @@ internal static class FigureCommands
         var command = new Command("curves", "Plot train and test ELBO against training samples evaluated (log axis) for one or more runs, one colour each.") { runs, output, title };
         command.SetAction(parse =>
         {
-            var series = parse.GetValue(runs)!.Select(r => (Label(r), LearningCurve.Read(r))).ToList();
+            var folders = parse.GetValue(runs)!;
+            foreach (string folder in folders) CheckRunFiles(folder);
+            var series = folders.Select(r => (Label(r), LearningCurve.Read(r))).ToList();
             var all = series.SelectMany(s => s.Item2).ToList();
             Save(console, LearningCurve.Plot(parse.GetValue(title)!, series, RunReport.CurveFloor(all)), parse.GetValue(output)!);
             return ExitCodes.Success;
@@ -142,8 +145,9 @@ internal static class FigureCommands
         command.SetAction(parse =>
         {
             string folder = parse.GetValue(run)!;
+            CheckRunFiles(folder);
             var state = Load(folder);
-            var data = shared.LoadData(parse, console);
+            var data = shared.LoadData(parse, console, state);
             CheckData(state, data.Test.PixelsPerImage);
             using var accelerator = shared.CreateAccelerator(parse, console);
             console.Log($"wrote {RunReport.Write(folder, state, data, accelerator)}");
@@ -162,6 +166,24 @@ internal static class FigureCommands
 
     private static TrainingState Load(string path) => RunFolder.LoadModel(path, _ => { }).State;
 
+    /// <summary>
+    /// A run folder to read: a folder, whose curve, metrics and configuration files (where present) are regular
+    /// files, and whose metrics lines are records (<see cref="MetricsFile.Check"/>); a named pipe there would
+    /// hang the reading, a malformed line would be misread.
+    /// </summary>
+    private static void CheckRunFiles(string folder)
+    {
+        var kind = PathKinds.Of(folder);
+        if (kind == PathKind.Missing) throw new InputException($"{folder}: no such run folder");
+        if (kind != PathKind.Directory) throw new InputException($"{folder}: is {PathKinds.Describe(kind)}, not a run folder");
+        foreach (string name in new[] { LearningCurve.CurveFile, RunFolder.ConfigFile })
+        {
+            string file = Path.Combine(folder, name);
+            if (PathKinds.Of(file) != PathKind.Missing) InputFile.Require(file, "file");
+        }
+        MetricsFile.Check(Path.Combine(folder, RunFolder.MetricsFile));
+    }
+
     private static void CheckData(TrainingState state, int pixels)
     {
         if (pixels != state.Model.InputSize)
@@ -173,6 +195,8 @@ internal static class FigureCommands
 
     private static void Save(CliConsole console, Canvas canvas, string path)
     {
+        var kind = PathKinds.Of(path);
+        if (kind is not (PathKind.Missing or PathKind.RegularFile)) throw new InputException($"--out {path}: is {PathKinds.Describe(kind)}, not a PNG file");
         string? folder = Path.GetDirectoryName(Path.GetFullPath(path));
         if (folder is not null) Directory.CreateDirectory(folder);
         File.WriteAllBytes(path, canvas.ToPng());

@@ -50,7 +50,7 @@ internal sealed class Fig2Experiment(Fig2Settings settings, Dataset data, Func<A
     private Fig2Row RunOne(int latent, string folderPath)
     {
         var wall = Stopwatch.StartNew();
-        using var folder = RunFolder.CreateNew(folderPath, keepCheckpoints: 1);
+        using var folder = RunFolder.CreateNew(folderPath, keepCheckpoints: 1, log);
         var model = settings.Model with { LatentSize = latent, InputSize = data.Train.PixelsPerImage };
         int perEpoch = data.Train.Count / settings.Training.BatchSize * settings.Training.BatchSize;
         if (perEpoch == 0) throw new InputException($"the training set has fewer images than one minibatch of {settings.Training.BatchSize}");
