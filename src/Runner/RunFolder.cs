@@ -246,11 +246,11 @@ internal sealed class RunFolder : IDisposable
         }
         catch (IOException e) when (DiskFault.IsReadOnlyFileSystem(e))
         {
-            throw new InputException($"{folder}: read-only file system; a run folder must be writable, choose another one");
+            throw new InputException($"{folder}: read-only file system; a run needs a writable folder (copy a run elsewhere to continue it there)");
         }
         catch (UnauthorizedAccessException)
         {
-            throw new InputException($"{folder}: permission denied; a run folder must be writable, choose another one");
+            throw new InputException($"{folder}: permission denied; a run needs a folder it may write to");
         }
     }
 

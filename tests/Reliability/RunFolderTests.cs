@@ -4,7 +4,6 @@ using IlgpuVae.Engine.Checkpoints;
 using IlgpuVae.Runner;
 using IlgpuVae.Tests.Data;
 using NUnit.Framework;
-using static IlgpuVae.Tests.CommandLine.CliRun;
 
 namespace IlgpuVae.Tests.Reliability;
 
@@ -15,25 +14,11 @@ namespace IlgpuVae.Tests.Reliability;
 /// bad data leaves nothing behind.
 /// </summary>
 [TestFixture]
-public sealed class RunFolderTests
+public sealed class RunFolderTests : TinyRunFixture
 {
-    private string _dir = "";
-    private string _data = "";
+    private (int Code, string Out, string Err) TrainTwoEpochs(string run) => Train(run, "--epochs", "2");
 
-    [SetUp]
-    public void SetUp()
-    {
-        _dir = TinyTraining.NewFolder();
-        _data = SyntheticIdx.WriteDataset(Path.Combine(_dir, "data"), 200, 40, 4, 4, labels: false);
-    }
-
-    [TearDown]
-    public void TearDown() => Directory.Delete(_dir, recursive: true);
-
-    private (int Code, string Out, string Err) Train(string run, params string[] extra) =>
-        Run([.. new[] { "train", "--data", _data, "--hidden", "8", "--latent", "2", "--batch-size", "20", "--accelerator", "cpu", "--epochs", "2", "--out", run }, .. extra]);
-
-    private static (int Code, string Out, string Err) Resume(string run) => Run("train", "--resume", run, "--accelerator", "cpu");
+    private static (int Code, string Out, string Err) Resume(string run) => Cli("train", "--resume", run, "--accelerator", "cpu");
 
     private static int[] Epochs(string run) =>
         File.ReadAllLines(Path.Combine(run, "metrics.jsonl")).Select(l => JsonDocument.Parse(l).RootElement.GetProperty("epoch").GetInt32()).ToArray();
@@ -51,12 +36,12 @@ public sealed class RunFolderTests
     [TestCase("model.ckpt.txt", "not a checkpoint")]
     public void OutNeverOverwritesAUsersFiles(string file, string content)
     {
-        string folder = Path.Combine(_dir, "mine");
+        string folder = Path.Combine(Dir, "mine");
         Directory.CreateDirectory(Path.GetDirectoryName(Path.Combine(folder, file))!);
         File.WriteAllText(Path.Combine(folder, file), content);
         File.WriteAllText(Path.Combine(folder, "config.json.bak"), "kept");
         var before = Files(folder);
-        var r = Train(folder);
+        var r = TrainTwoEpochs(folder);
         Assert.That(r.Code, Is.EqualTo(ExitCodes.BadInput), r.Err);
         Assert.That(r.Err, Does.Contain("holds files that are not a run's").And.Contain(file.Split('/')[0]));
         Assert.That(Files(folder), Is.EquivalentTo(before), "every file as it was, and nothing added");
@@ -65,11 +50,11 @@ public sealed class RunFolderTests
     [Test]
     public void OutTakesANewOrEmptyFolderAndRefusesAFinishedRun()
     {
-        string empty = Path.Combine(_dir, "empty");
+        string empty = Path.Combine(Dir, "empty");
         Directory.CreateDirectory(empty);
-        Assert.That(Train(empty).Code, Is.EqualTo(0));
-        Assert.That(Train(Path.Combine(_dir, "new", "nested")).Code, Is.EqualTo(0));
-        var again = Train(empty);
+        Assert.That(TrainTwoEpochs(empty).Code, Is.EqualTo(0));
+        Assert.That(Train(Path.Combine(Dir, "new", "nested")).Code, Is.EqualTo(0));
+        var again = TrainTwoEpochs(empty);
         Assert.That(again.Code, Is.EqualTo(ExitCodes.BadInput));
         Assert.That(again.Err, Does.Contain($"already holds a training run; choose another folder or continue it with --resume {empty}"));
     }
@@ -77,11 +62,11 @@ public sealed class RunFolderTests
     [Test]
     public void OutRefusesAFolderInUse()
     {
-        string folder = Path.Combine(_dir, "busy");
+        string folder = Path.Combine(Dir, "busy");
         Directory.CreateDirectory(folder);
         using (var held = new FileStream(Path.Combine(folder, "run.lock"), FileMode.Create, FileAccess.ReadWrite, FileShare.None))
         {
-            var r = Train(folder);
+            var r = TrainTwoEpochs(folder);
             Assert.That(r.Code, Is.EqualTo(ExitCodes.BadInput));
             Assert.That(r.Err, Does.Contain("another ilgpuvae process is training in this folder"));
         }
@@ -111,21 +96,21 @@ public sealed class RunFolderTests
     [TestCaseSource(nameof(KillStates))]
     public void EveryStateAKillLeavesHasAWayForward(string state)
     {
-        string reference = Path.Combine(_dir, "reference");
-        Assert.That(Train(reference).Code, Is.EqualTo(0));
+        string reference = Path.Combine(Dir, "reference");
+        Assert.That(TrainTwoEpochs(reference).Code, Is.EqualTo(0));
         byte[] expected = File.ReadAllBytes(Path.Combine(reference, "model.ckpt"));
 
         // The same command again takes the folder and gives the run's result.
-        string again = Path.Combine(_dir, "again");
+        string again = Path.Combine(Dir, "again");
         Leave(state, again, reference);
-        var r = Train(again);
+        var r = TrainTwoEpochs(again);
         Assert.That(r.Code, Is.EqualTo(0), $"{state}: --out again: {r.Err}");
         Assert.That(File.ReadAllBytes(Path.Combine(again, "model.ckpt")), Is.EqualTo(expected), $"{state}: the same run, bit for bit");
         Assert.That(Epochs(again), Is.EqualTo(new[] { 1, 2 }), $"{state}: every epoch once");
         Assert.That(Directory.GetFiles(again, ".model.ckpt.*"), Is.Empty, $"{state}: no temporary file left");
 
         // --resume starts the run again from its config.json, or, where a kill left none, says to use --out.
-        string resumed = Path.Combine(_dir, "resumed");
+        string resumed = Path.Combine(Dir, "resumed");
         Leave(state, resumed, reference);
         var s = Resume(resumed);
         if (File.Exists(Path.Combine(resumed, "config.json")) && s.Code == 0)
@@ -144,7 +129,7 @@ public sealed class RunFolderTests
             Assert.That(state, Is.AnyOf("folder", "empty-lock", "lock"), $"only a folder without config.json has nothing to resume: {s.Err}");
             Assert.That(s.Code, Is.EqualTo(ExitCodes.BadInput), s.Err);
             Assert.That(s.Err, Does.Contain($"--out {resumed}"), "--resume names the command that works");
-            Assert.That(Train(resumed).Code, Is.EqualTo(0), "and that command works");
+            Assert.That(TrainTwoEpochs(resumed).Code, Is.EqualTo(0), "and that command works");
         }
     }
 
@@ -152,19 +137,19 @@ public sealed class RunFolderTests
     [Test]
     public void ARunThatFailsOnBadDataLeavesNothingBehind()
     {
-        string broken = SyntheticIdx.WriteDataset(Path.Combine(_dir, "broken"), 200, 40, 4, 4, labels: false);
+        string broken = SyntheticIdx.WriteDataset(Path.Combine(Dir, "broken"), 200, 40, 4, 4, labels: false);
         string images = Path.Combine(broken, "train-images-idx3-ubyte");
         File.WriteAllBytes(images, File.ReadAllBytes(images)[..100]);
-        string run = Path.Combine(_dir, "run");
-        var r = Run("train", "--data", broken, "--hidden", "8", "--latent", "2", "--batch-size", "20", "--accelerator", "cpu", "--out", run);
+        string run = Path.Combine(Dir, "run");
+        var r = Cli("train", "--data", broken, "--hidden", "8", "--latent", "2", "--batch-size", "20", "--accelerator", "cpu", "--out", run);
         Assert.That(r.Code, Is.EqualTo(ExitCodes.BadInput), r.Err);
         Assert.That(Directory.Exists(run), Is.False, "the folder the run made is gone");
-        Assert.That(Train(run).Code, Is.EqualTo(0), "the next attempt, with good data");
+        Assert.That(TrainTwoEpochs(run).Code, Is.EqualTo(0), "the next attempt, with good data");
 
-        string existing = Path.Combine(_dir, "existing");
+        string existing = Path.Combine(Dir, "existing");
         Directory.CreateDirectory(existing);
-        var few = SyntheticIdx.WriteDataset(Path.Combine(_dir, "few"), 5, 5, 4, 4, labels: false);
-        var f = Run("train", "--data", few, "--batch-size", "20", "--accelerator", "cpu", "--out", existing);
+        var few = SyntheticIdx.WriteDataset(Path.Combine(Dir, "few"), 5, 5, 4, 4, labels: false);
+        var f = Cli("train", "--data", few, "--batch-size", "20", "--accelerator", "cpu", "--out", existing);
         Assert.That(f.Code, Is.EqualTo(ExitCodes.BadInput), f.Err);
         Assert.That(Directory.Exists(existing) && !Directory.EnumerateFileSystemEntries(existing).Any(), "a folder that was there stays, empty");
     }

@@ -167,14 +167,16 @@ public static class DataSources
     /// <summary>The path of <paramref name="baseName"/> or <c>baseName.gz</c> in the directory, or null.</summary>
     private static string? Find(string directory, string baseName)
     {
+        // Whatever is there under the name (a folder or a named pipe included) is returned, so that
+        // the reader names it for what it is rather than the file being reported missing.
         string raw = Path.Combine(directory, baseName);
-        if (File.Exists(raw))
+        if (PathKinds.Of(raw) != PathKind.Missing)
         {
             return raw;
         }
 
         string gz = raw + ".gz";
-        return File.Exists(gz) ? gz : null;
+        return PathKinds.Of(gz) != PathKind.Missing ? gz : null;
     }
 
     private static string? FirstMissing(string directory, params string[] baseNames)

@@ -16,15 +16,17 @@ internal static class InputFile
     /// <param name="noun">What it should be: "file", "checkpoint file", "IDX file" ….</param>
     public static string? Problem(string path, string noun)
     {
-        if (path.Length == 0) return $"an empty path is not a {noun}";
+        if (path.Length == 0) return $"an empty path is not {Article(noun)} {noun}";
         var kind = PathKinds.Of(path);
         return kind switch
         {
             PathKind.RegularFile => null,
             PathKind.Missing => $"{path}: no such {noun}",
-            _ => $"{path}: is {PathKinds.Describe(kind)}, not a {noun}",
+            _ => $"{path}: is {PathKinds.Describe(kind)}, not {Article(noun)} {noun}",
         };
     }
+
+    private static string Article(string noun) => "AEIOUaeiou".Contains(noun[0]) ? "an" : "a";
 
     /// <summary>Throws <see cref="InputException"/> with <see cref="Problem"/> unless <paramref name="path"/> is a regular file.</summary>
     public static void Require(string path, string noun)

@@ -34,8 +34,8 @@ internal static class TrainCommand
         var binarize = new Option<string>("--binarize") { Description = "none (grey levels), dynamic (fresh Bernoulli draws each step) or threshold (b ≥ 128)", DefaultValueFactory = _ => "none" };
         binarize.AcceptOnlyFromAmong("none", "dynamic", "threshold");
         var trainLimit = new Option<int?>("--train-limit") { Description = "use only the first N training images" };
-        var output = new Option<string?>("--out") { Description = "run folder (default runs/<date-time>); must not already hold a run" };
-        var resume = new Option<string?>("--resume") { Description = "continue the run in this folder from its newest valid checkpoint, up to --epochs epochs in total (default: the run's own --epochs)" };
+        var output = new Option<string?>("--out") { Description = "run folder (default runs/<date-time>): a new or empty folder, or a run of this program stopped before its first checkpoint" };
+        var resume = new Option<string?>("--resume") { Description = "continue the run in this folder from its newest valid checkpoint, on its own data and with its own settings, up to --epochs epochs in total (default: the run's own --epochs)" };
         var keepCheckpoints = new Option<int>("--keep-checkpoints") { Description = "checkpoints to keep: model.ckpt is the newest, older ones model.ckpt.1, .2, …", DefaultValueFactory = _ => 3 };
         var checkpointEvery = new Option<int?>("--checkpoint-every") { Description = "also save a checkpoint every N steps (default: at each epoch end only)" };
         var onDivergence = new Option<string>("--on-divergence") { Description = "when the loss or parameters become NaN/infinite: stop (exit code 3), or rollback to the last good checkpoint with half the learning rate", DefaultValueFactory = _ => "stop" };
@@ -155,7 +155,6 @@ internal static class TrainCommand
                         console.Log($"{resumeDir} has no checkpoint yet (the run stopped before its first one): starting it again from the beginning with its {RunFolder.ConfigFile}");
                         parse = ConfigFile.AddDefaults(original, JsonSerializer.SerializeToElement(config), Path.Combine(resumeDir, RunFolder.ConfigFile), _ => true);
                     }
-                    folder.TrimMetrics(state?.Epoch ?? 0, console.Log);
                 }
                 catch
                 {
@@ -184,6 +183,8 @@ internal static class TrainCommand
                     model = model with { InputSize = data.Train.PixelsPerImage };
                     if (state is not null && !state.Model.Equals(model))
                         throw new InputException($"the data has {data.Train.PixelsPerImage} pixels per image, the checkpoint's model expects {state.Model.InputSize}");
+                    // Only now that the run will go on: the lines of epochs it runs again go.
+                    if (resumeDir is not null) folder.TrimMetrics(state?.Epoch ?? 0, console.Log);
                     using var accelerator = shared.CreateAccelerator(parse, console);
                     var loop = new TrainLoop(console, folder, signals)
                     {
