@@ -47,8 +47,10 @@ public sealed class BadInputTests
         var run = Task.Run(() => IlgpuVae.Runner.Cli.Run(args, stdout, stderr));
         if (!run.Wait(Limit))
         {
+            // Opened for reading and writing, a named pipe opens at once (for writing alone it would wait
+            // for a reader), and a reader blocked in its open then goes on, to the end of the data.
             foreach (string pipe in Directory.EnumerateFiles(_dir, "*", SearchOption.AllDirectories).Where(IsPipe))
-                using (new FileStream(pipe, FileMode.Open, FileAccess.Write)) { }
+                using (new FileStream(pipe, FileMode.Open, FileAccess.ReadWrite)) { }
             run.Wait(Limit);
             Assert.Fail($"`ilgpuvae {string.Join(' ', args)}` hung for {Limit.TotalSeconds} s");
         }
@@ -210,22 +212,26 @@ public sealed class BadInputTests
 
     // --- malformed lines in a run's metrics.jsonl ----------------------------------------------------------
 
-    public static readonly string[] MalformedLines =
-    [
-        "not json",
-        "[1, 2]",
-        "null",
-        "{}",
-        "{\"epoch\": \"1\"}",
-        "{\"epoch\": 1.5}",
-        "{\"epoch\": 0}",
-        "{\"epoch\": -3}",
-        "{\"epoch\": 1e300}",
-        "{\"samples\": 1.5, \"train_elbo\": 1}",
-        "{\"epoch\": 1",
-        "\u0001\u0002\u00ff binary",
-        new string('x', 100_000),
-    ];
+    public static IEnumerable<TestCaseData> MalformedLines()
+    {
+        string[] lines =
+        [
+            "not json",
+            "[1, 2]",
+            "null",
+            "{}",
+            "{\"epoch\": \"1\"}",
+            "{\"epoch\": 1.5}",
+            "{\"epoch\": 0}",
+            "{\"epoch\": -3}",
+            "{\"epoch\": 1e300}",
+            "{\"samples\": 1.5, \"train_elbo\": 1}",
+            "{\"epoch\": 1",
+            "\u0001\u0002\u00ff binary",
+        ];
+        foreach (string line in lines) yield return new TestCaseData(line);
+        yield return new TestCaseData(new string('x', 100_000)).SetName("AMalformedMetricsLineIsNamed(a line of 100000 bytes)");
+    }
 
     /// <summary>A complete line that is not an epoch's record: resume, curves and report name the line; nothing is changed.</summary>
     [TestCaseSource(nameof(MalformedLines))]
