@@ -217,9 +217,9 @@ internal static class TrainCommand
     }
 
     /// <summary>
-    /// The parse with the run's own settings (data, checkpointing, accelerator …) added where the command line
-    /// does not give them: from the checkpoint, or for a checkpoint of an older format, which does not record
-    /// them, from the run's config.json.
+    /// The parse with the run's own settings (<see cref="RunSettings"/>: data, checkpointing, divergence policy)
+    /// added where the command line does not give them: from the checkpoint, or for a checkpoint that does not
+    /// record them (an older format, or one saved by a program embedding the engine), from the run's config.json.
     /// </summary>
     private static ParseResult WithRunSettings(ParseResult parse, TrainingState state, RunFolder folder, string file, CliConsole console)
     {
