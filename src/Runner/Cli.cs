@@ -1,6 +1,7 @@
 using System.CommandLine;
 using IlgpuVae.Engine;
 using IlgpuVae.Engine.Accelerators;
+using IlgpuVae.Engine.Files;
 using IlgpuVae.Engine.Training;
 using IlgpuVae.Runner.Commands;
 
@@ -24,12 +25,14 @@ public static class Cli
     internal static int Run(string[] args, CliConsole console, Func<Accelerator>? verifyTarget = null)
     {
         TextWriter stdout = console.Out, stderr = console.Error;
+        // First of all, so that a signal at any moment of any command ends it with 130 and one line.
+        using var signals = new StopSignals(console.Log, stderr.WriteLine);
         var scripting = new ScriptingOptions();
-        var root = CreateRoot(console, scripting, verifyTarget);
-        ParseResult parse = root.Parse(args);
+        var root = CreateRoot(console, scripting, signals, verifyTarget);
+        ParseResult parse = root.Parse(args, CommandLineRules.Parser);
         if (parse.Errors.Count == 0)
         {
-            try { parse = ConfigFile.Apply(parse, args, scripting.Config); }
+            try { parse = ConfigFile.Apply(parse, scripting.Config); }
             catch (InputException e) { return Report(e, stderr); }
             console.Quiet = parse.GetValue(scripting.Quiet);
         }
@@ -50,12 +53,16 @@ public static class Cli
         }
     }
 
-    /// <summary>Every command of `ilgpuvae`, with the options all of them take.</summary>
-    internal static RootCommand CreateRoot(CliConsole console, ScriptingOptions scripting, Func<Accelerator>? verifyTarget = null)
+    /// <summary>
+    /// Every command of `ilgpuvae`, with the options all of them take and the rules every value follows
+    /// (<see cref="CommandLineRules"/>). <paramref name="signals"/> is what `train` saves and stops on (null:
+    /// signals of this process, for listing the commands only).
+    /// </summary>
+    internal static RootCommand CreateRoot(CliConsole console, ScriptingOptions scripting, StopSignals? signals = null, Func<Accelerator>? verifyTarget = null)
     {
         var root = new RootCommand("IlgpuVae: trains the Variational Autoencoder of Kingma & Welling (AEVB) with its own deterministic kernels on CUDA, OpenCL or the CPU.")
         {
-            TrainCommand.Create(console),
+            TrainCommand.Create(console, signals ?? new StopSignals(_ => { }, _ => { }, register: false)),
             EvalCommand.Create(console),
             DevicesCommand.Create(console),
             DataCommand.Create(console),
@@ -67,6 +74,7 @@ public static class Cli
         root.Subcommands.Add(ExperimentCommand.Create(console));
         scripting.AddTo(root);
         EngineVersion.Use(root);
+        CommandLineRules.Apply(root);
         return root;
     }
 
@@ -94,6 +102,16 @@ public static class Cli
             case OperationCanceledException:
                 stderr.WriteLine("ilgpuvae: interrupted");
                 return ExitCodes.Interrupted;
+            case IOException when DiskFault.Describe(e) is string fault:
+                // A message that already says what happened (training adds what is kept and how to go on) is
+                // printed as it is; a bare one from the runtime gets the fault named first.
+                stderr.WriteLine(e.Message.Contains(fault, StringComparison.Ordinal)
+                    ? $"ilgpuvae: {OneLine(e.Message)}"
+                    : $"ilgpuvae: {fault}: {OneLine(e.Message)}; what was saved before is kept; free space or fix the disk, then run the command again");
+                return ExitCodes.StorageFailure;
+            case IOException when DiskFault.IsReadOnlyFileSystem(e):
+                stderr.WriteLine($"ilgpuvae: read-only file system: {OneLine(e.Message)}; write to another folder");
+                return ExitCodes.BadInput;
             case IOException or UnauthorizedAccessException:
                 stderr.WriteLine($"ilgpuvae: {OneLine(e.Message)}");
                 return ExitCodes.BadInput;

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Text.Json;
 using IlgpuVae.Engine;
+using IlgpuVae.Engine.Files;
 
 namespace IlgpuVae.Runner;
 
@@ -15,27 +16,44 @@ namespace IlgpuVae.Runner;
 /// </summary>
 internal static class ConfigFile
 {
+    private const int MaxBytes = 1 << 20;
+
     /// <summary>The parse with the file's values added, or <paramref name="parse"/> itself when no --config was given.</summary>
-    public static ParseResult Apply(ParseResult parse, string[] args, Option<string?> configOption)
+    public static ParseResult Apply(ParseResult parse, Option<string?> configOption)
     {
         string? path = parse.GetValue(configOption);
         if (path is null) return parse;
+        return AddValues(parse, Read(path), path, _ => true, configOption);
+    }
+
+    /// <summary>
+    /// The parse with <paramref name="values"/> (keyed and valued as in a --config file) added for every option
+    /// the command line (or --config) does not give; keys for which <paramref name="include"/> is false are
+    /// skipped. <paramref name="source"/> names where the values come from in messages.
+    /// </summary>
+    public static ParseResult AddDefaults(ParseResult parse, JsonElement values, string source, Func<string, bool> include) =>
+        AddValues(parse, values, source, include, configOption: null);
+
+    private static ParseResult AddValues(ParseResult parse, JsonElement values, string source, Func<string, bool> include, Option? configOption)
+    {
         var command = parse.CommandResult.Command;
         var options = OptionsByKey(parse);
         var added = new List<string>();
-        foreach (var property in Read(path).EnumerateObject())
+        foreach (var property in values.EnumerateObject())
         {
             if (property.Name.StartsWith('_')) continue;
             string key = property.Name.TrimStart('-').Replace('_', '-').ToLowerInvariant();
-            if (!options.TryGetValue(key, out var option) || option == configOption)
-                throw new InputException($"{path}: unknown key '{property.Name}': `ilgpuvae {command.Name}` takes "
+            if (!include(key.Replace('-', '_'))) continue;
+            if (!options.TryGetValue(key, out var option) || option == configOption || option.Name == "--config")
+                throw new InputException($"{source}: unknown key '{property.Name}': `ilgpuvae {command.Name}` takes "
                     + string.Join(", ", options.Keys.Where(k => k != "config").Select(k => k.Replace('-', '_'))));
             if (parse.GetResult(option) is { Implicit: false }) continue; // given on the command line: it wins
-            added.AddRange(Tokens(option, property, path));
+            added.AddRange(Tokens(option, property, source));
         }
         if (added.Count == 0) return parse;
-        var again = parse.RootCommandResult.Command.Parse([.. args, .. added]);
-        if (again.Errors.Count > 0) throw new InputException($"{path}: {Cli.OneLine(again.Errors[0].Message)}");
+        // Response files are off here too, so a value such as "@x" from the file stays a value.
+        var again = parse.RootCommandResult.Command.Parse([.. parse.Tokens.Select(t => t.Value), .. added], CommandLineRules.Parser);
+        if (again.Errors.Count > 0) throw new InputException($"{source}: {Cli.OneLine(again.Errors[0].Message)}");
         return again;
     }
 
@@ -57,13 +75,21 @@ internal static class ConfigFile
     private static JsonElement Read(string path)
     {
         string text;
+        FileStream file;
         try
         {
-            text = File.ReadAllText(path); // UTF-8, with or without the byte-order mark some editors write
+            file = InputFile.OpenRead(path, "configuration file");
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (InputException e)
         {
-            throw new InputException($"--config {path}: {Cli.OneLine(e.Message)}");
+            throw new InputException($"--config {e.Message}");
+        }
+        using (var stream = file)
+        {
+            if (stream.Length > MaxBytes) throw new InputException($"--config {path}: {stream.Length} bytes is too large for a configuration file (at most 1 MiB)");
+            // UTF-8, with or without the byte-order mark some editors write.
+            using var reader = new StreamReader(stream, detectEncodingFromByteOrderMarks: true);
+            text = reader.ReadToEnd();
         }
         try
         {

@@ -38,6 +38,7 @@ internal static class EffectiveConfig
         config["likelihood"] = model.Likelihood == Likelihood.Gaussian ? "gaussian" : "bernoulli";
         config["estimator"] = model.Estimator == KlEstimator.MonteCarlo ? "A" : "B";
         config["samples"] = model.Samples;
+        config["min_log_variance"] = model.MinLogVariance;
         config["epochs"] = training.Epochs;
         config["batch_size"] = training.BatchSize;
         config["lr"] = training.EffectiveLearningRate;
@@ -54,7 +55,7 @@ internal static class EffectiveConfig
         if (training.TrainLimit is int limit) config["train_limit"] = limit;
         else config.Remove("train_limit");
         foreach (string folder in new[] { "data", "data_dir" })
-            if (config[folder]?.GetValue<string>() is string path && IsFolder(path))
+            if (config[folder]?.GetValue<string>() is string path && RunSettings.IsFolder(path))
                 config[folder] = Path.GetFullPath(path);
         // In the order of `ilgpuvae train --help`, then the facts.
         var order = parse.CommandResult.Command.Options.Select(o => Key(o.Name.TrimStart('-'))).ToList();
@@ -71,10 +72,4 @@ internal static class EffectiveConfig
     }
 
     private static string Key(string optionName) => optionName.Replace('-', '_');
-
-    /// <summary>A data folder, as opposed to the names of the built-in data sets.</summary>
-    private static bool IsFolder(string spec) =>
-        !string.Equals(spec, DataSources.Mnist, StringComparison.OrdinalIgnoreCase)
-        && !string.Equals(spec, DataSources.FashionMnist, StringComparison.OrdinalIgnoreCase)
-        && Directory.Exists(spec);
 }

@@ -15,6 +15,8 @@ public static class ExitCodes
     public const int AcceleratorFailure = 4;
     /// <summary>`ilgpuvae verify`: the accelerator's results differ from the CPU's (or a check could not run); the table says where.</summary>
     public const int VerifyMismatch = 5;
-    /// <summary>Interrupted by SIGINT/SIGTERM: the current step finished and a checkpoint was saved (a second signal exits at once with this code, without saving).</summary>
+    /// <summary>A file could not be written or read because of the storage: the disk is full, a quota is exceeded, a file is too large for the file system, or the device failed. Nothing saved before is lost; free space (or fix the disk) and run again (`train --resume` continues a run).</summary>
+    public const int StorageFailure = 6;
+    /// <summary>Interrupted by SIGINT/SIGTERM: the current step finished and a checkpoint was saved (a second signal exits at once with this code, without saving); before training has started, and in other commands, the first signal exits at once.</summary>
     public const int Interrupted = 130;
 }

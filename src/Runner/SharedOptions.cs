@@ -2,12 +2,16 @@ using System.CommandLine;
 using IlgpuVae.Engine;
 using IlgpuVae.Engine.Accelerators;
 using IlgpuVae.Engine.Data;
+using IlgpuVae.Engine.Training;
 
 namespace IlgpuVae.Runner;
 
 /// <summary>The options several commands share: which accelerator, which data.</summary>
 internal sealed class SharedOptions
 {
+    /// <summary>The most CPU threads --threads accepts: far beyond any core count, far below what exhausts a machine.</summary>
+    public const int MaxThreads = 1024;
+
     public Option<string> Accelerator { get; } = new("--accelerator", "-a")
     {
         Description = "auto (CUDA, then an OpenCL GPU, then the CPU), cpu, opencl or cuda",
@@ -44,15 +48,24 @@ internal sealed class SharedOptions
     {
         var kind = AcceleratorFactory.ParseKind(parse.GetValue(Accelerator) ?? "auto");
         int? threads = parse.GetValue(Threads);
-        if (threads is < 1) throw new InputException($"--threads must be at least 1, got {threads}");
+        if (threads is < 1 or > MaxThreads) throw new InputException($"--threads must be between 1 and {MaxThreads}, got {threads}");
         var accelerator = AcceleratorFactory.Create(kind, parse.GetValue(Device), new AcceleratorOptions(threads, CudaGraphs: !parse.GetValue(NoCudaGraphs)));
         console.Log($"accelerator: {accelerator.Name}");
         return accelerator;
     }
 
-    public Dataset LoadData(ParseResult parse, CliConsole console)
+    /// <summary>
+    /// The data of --data; when that is not given and <paramref name="trainedModel"/> records the data it was
+    /// trained on, that data (a model is evaluated and drawn on its own data unless told otherwise).
+    /// </summary>
+    public Dataset LoadData(ParseResult parse, CliConsole console, TrainingState? trainedModel = null)
     {
         string spec = parse.GetValue(Data) ?? DataSources.Mnist;
+        if (parse.GetResult(Data) is not { Implicit: false } && trainedModel?.RunOptions is { } own && own.TryGetValue("data", out var ownData))
+        {
+            spec = ownData;
+            console.Log($"data: {spec}, the model's own (give --data for other data)");
+        }
         var options = new DataOptions { DataDirectory = parse.GetValue(DataDir) ?? DataSources.DefaultDataDirectory, Log = console.Log };
         var data = DataSources.Load(spec, options);
         console.Log($"data: {data.Name}, {data.Train.Count} training and {data.Test.Count} test images of {data.Train.Rows}×{data.Train.Columns}");

@@ -3,10 +3,12 @@ using System.Runtime.InteropServices;
 namespace IlgpuVae.Runner;
 
 /// <summary>
-/// SIGINT and SIGTERM during training. The first one asks training to stop after the step in progress
-/// (<see cref="Token"/>); the trainer then saves a checkpoint and the program exits with
-/// <see cref="ExitCodes.Interrupted"/>. A second one exits at once with the same code, without saving:
-/// the previous checkpoint is complete on disk whatever the moment (saves are atomic).
+/// SIGINT and SIGTERM, handled from the first moment of every command. A command that can stop cleanly
+/// (training: <see cref="Graceful"/>) gets the first signal as a request to stop after the step in
+/// progress (<see cref="Token"/>); the trainer then saves a checkpoint and the program exits with
+/// <see cref="ExitCodes.Interrupted"/>. Any other command — and training before it has set up — is
+/// stopped at once with the same code and one line saying so. A second signal always exits at once,
+/// without saving: the previous checkpoint is complete on disk whatever the moment (saves are atomic).
 /// Batch schedulers send SIGTERM before killing a job, so a preempted run loses at most one step.
 /// </summary>
 internal sealed class StopSignals : IDisposable
@@ -14,16 +16,19 @@ internal sealed class StopSignals : IDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly List<PosixSignalRegistration> _registrations = [];
     private readonly Action<string> _log;
+    private readonly Action<string> _error;
     private readonly Action<int> _exit;
     private int _received;
 
     /// <summary>Registers the handlers (unless <paramref name="register"/> is false, for tests).</summary>
-    /// <param name="log">Where to say what happens.</param>
-    /// <param name="exit">How to exit at once on the second signal (default: <see cref="Environment.Exit"/>).</param>
+    /// <param name="log">Where to say what happens (log lines).</param>
+    /// <param name="error">Where the one line of an immediate stop goes (stderr, also when quiet).</param>
+    /// <param name="exit">How to exit at once (default: <see cref="Environment.Exit"/>).</param>
     /// <param name="register">Whether to install the process's signal handlers.</param>
-    public StopSignals(Action<string> log, Action<int>? exit = null, bool register = true)
+    public StopSignals(Action<string> log, Action<string> error, Action<int>? exit = null, bool register = true)
     {
         _log = log;
+        _error = error;
         _exit = exit ?? Environment.Exit;
         if (!register) return;
         foreach (var signal in new[] { PosixSignal.SIGINT, PosixSignal.SIGTERM })
@@ -39,8 +44,17 @@ internal sealed class StopSignals : IDisposable
         }
     }
 
-    /// <summary>Cancelled by the first signal: stop after the current step.</summary>
+    /// <summary>
+    /// Whether the running command stops cleanly on the first signal (it watches <see cref="Token"/>);
+    /// otherwise the first signal exits at once.
+    /// </summary>
+    public bool Graceful { get; set; }
+
+    /// <summary>Cancelled by the first signal while <see cref="Graceful"/>: stop after the current step.</summary>
     public CancellationToken Token => _stop.Token;
+
+    /// <summary>Whether a stop was requested.</summary>
+    public bool StopRequested => _stop.IsCancellationRequested;
 
     /// <summary>The name of the first signal received ("SIGTERM"), or null.</summary>
     public string? Received { get; private set; }
@@ -52,6 +66,12 @@ internal sealed class StopSignals : IDisposable
         if (Interlocked.Increment(ref _received) == 1)
         {
             Received = name;
+            if (!Graceful)
+            {
+                _error($"ilgpuvae: stopped by {name}");
+                _exit(ExitCodes.Interrupted);
+                return true;
+            }
             _log($"{name} received: finishing the current step and saving a checkpoint (send it again to exit at once without saving)");
             _stop.Cancel();
             return true;

@@ -2,6 +2,7 @@ using System.Globalization;
 using IlgpuVae.Engine.Accelerators;
 using IlgpuVae.Engine.Checkpoints;
 using IlgpuVae.Engine.Data;
+using IlgpuVae.Engine.Files;
 using IlgpuVae.Engine.Model;
 using IlgpuVae.Engine.Training;
 
@@ -12,7 +13,9 @@ namespace IlgpuVae.Runner;
 /// and saves checkpoints at each epoch end and every <see cref="CheckpointEvery"/> steps; stops cleanly
 /// on a signal (checkpoint, exit code 130); and on divergence either stops (exit code 3, the last good
 /// checkpoint untouched) or rolls back to the last good checkpoint with half the learning rate (to an older
-/// one each time the run diverges again before it has written a new checkpoint).
+/// one each time the run diverges again before it has written a new checkpoint). Every checkpoint carries
+/// the run's own settings (<see cref="RunOptions"/>); a full disk is reported with what is kept and how to
+/// go on (exit code 6).
 /// </summary>
 internal sealed class TrainLoop
 {
@@ -21,16 +24,18 @@ internal sealed class TrainLoop
 
     private readonly CliConsole _console;
     private readonly RunFolder _folder;
+    private readonly StopSignals _signals;
     private readonly ProgressDisplay _display;
     private long _lastSaved = -1;
     // Divergences since the last checkpoint was written: a run that diverges again from the checkpoint it
     // was rolled back to goes one checkpoint further back (that one may be finite yet already exploding).
     private int _failuresSinceSave;
 
-    public TrainLoop(CliConsole console, RunFolder folder)
+    public TrainLoop(CliConsole console, RunFolder folder, StopSignals signals)
     {
         _console = console;
         _folder = folder;
+        _signals = signals;
         _display = new ProgressDisplay(console);
     }
 
@@ -43,16 +48,21 @@ internal sealed class TrainLoop
     /// <summary>Called with the training settings in effect (at the start and after a rollback), to record them.</summary>
     public Action<TrainingConfig, Trainer>? OnConfiguration { get; init; }
 
+    /// <summary>The run's settings that are neither model nor training configuration, saved in every checkpoint.</summary>
+    public IReadOnlyDictionary<string, string> RunOptions { get; init; } = new Dictionary<string, string>();
+
     /// <summary>Trains from <paramref name="state"/> (null: a new model) up to the configured epochs; returns the exit code.</summary>
-    public int Run(Accelerator accelerator, ModelConfig model, TrainingConfig training, Dataset data, TrainingState? state,
-        CancellationToken stop)
+    public int Run(Accelerator accelerator, ModelConfig model, TrainingConfig training, Dataset data, TrainingState? state)
     {
         Trainer? trainer = new Trainer(accelerator, model, training, data, state);
         _lastSaved = state?.Step ?? -1;
         int rollbacks = 0;
+        var stop = _signals.Token;
         try
         {
-            OnConfiguration?.Invoke(training, trainer);
+            Storage("writing config.json", () => OnConfiguration?.Invoke(training, trainer));
+            // From here on a signal stops cleanly: after the step in progress, with a checkpoint.
+            _signals.Graceful = true;
             while (true)
             {
                 try
@@ -78,10 +88,10 @@ internal sealed class TrainLoop
                     training = training with { LearningRate = lr / 2 };
                     trainer = new Trainer(accelerator, model, training, data, good);
                     _lastSaved = good?.Step ?? -1;
-                    _folder.TrimMetrics(trainer.Epoch);
+                    _folder.TrimMetrics(trainer.Epoch, _console.Log);
                     _console.Log(string.Create(CultureInfo.InvariantCulture,
                         $"rolled back to {from} with the learning rate halved to {lr / 2} (rollback {rollbacks} of {MaxRollbacks})"));
-                    OnConfiguration?.Invoke(training, trainer);
+                    Storage("writing config.json", () => OnConfiguration?.Invoke(training, trainer));
                 }
             }
         }
@@ -155,7 +165,7 @@ internal sealed class TrainLoop
             if (metrics is null) return Interrupted(trainer);
             // Metrics first, then the checkpoint: a crash between the two leaves a line that a resume
             // from the older checkpoint drops (RunFolder.TrimMetrics) and writes again, bit for bit.
-            _folder.AppendMetrics(metrics);
+            Storage($"writing the metrics of epoch {metrics.Epoch}", () => _folder.AppendMetrics(metrics));
             Save(trainer);
             _console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"epoch {metrics.Epoch}/{training.Epochs}  train ELBO {metrics.TrainElbo:F3}  test ELBO {metrics.TestElbo:F3}  " +
@@ -186,7 +196,9 @@ internal sealed class TrainLoop
     private int Interrupted(Trainer trainer)
     {
         Save(trainer);
-        _console.Log($"stopped at epoch {trainer.Epoch}, step {trainer.Step}; checkpoint {_folder.CheckpointPath}; continue with: ilgpuvae train --resume {_folder.Path}");
+        // The outcome, on stderr even when quiet, like an error: the run did not finish.
+        _console.Error.WriteLine($"ilgpuvae: stopped by {_signals.Received ?? "a signal"} at epoch {trainer.Epoch}, step {trainer.Step}; " +
+                                 $"checkpoint {_folder.CheckpointPath}; continue with: ilgpuvae train --resume {_folder.Path}");
         return ExitCodes.Interrupted;
     }
 
@@ -195,8 +207,24 @@ internal sealed class TrainLoop
         if (trainer.Step == _lastSaved) return;
         // The save scans every value first and refuses a non-finite state, so a diverged model never
         // replaces a good checkpoint (the divergence error then names the step and the tensor).
-        _folder.SaveCheckpoint(trainer.CaptureState());
+        var state = trainer.CaptureState() with { RunOptions = RunOptions };
+        Storage($"saving the checkpoint of step {trainer.Step}", () => _folder.SaveCheckpoint(state));
         _lastSaved = trainer.Step;
         _failuresSinceSave = 0;
+    }
+
+    /// <summary>Runs a write of the run folder; a storage fault gets what is kept and how to continue added.</summary>
+    private void Storage(string doing, Action write)
+    {
+        try
+        {
+            write();
+        }
+        catch (IOException e) when (DiskFault.Describe(e) is string fault)
+        {
+            string kept = _lastSaved >= 0 ? $"{RunFolder.CheckpointFileName} (step {_lastSaved}) and everything saved before are kept" : "no checkpoint had been saved yet";
+            string next = _lastSaved >= 0 ? $"continue with: ilgpuvae train --resume {_folder.Path}" : "run the command again";
+            throw new IOException($"{doing} in {_folder.Path}: {fault} ({Cli.OneLine(e.Message)}); {kept}; free space, then {next}", e.HResult);
+        }
     }
 }

@@ -241,7 +241,7 @@ public sealed class IdxReaderTests
 
         var ex = Assert.Throws<InputException>(() => IdxReader.ReadLabels(path));
 
-        Assert.That(ex!.Message, Is.EqualTo($"{path}: no such file"));
+        Assert.That(ex!.Message, Is.EqualTo($"{path}: no such IDX file"));
     }
 
     /// <summary>Every message is one line, so the command line can print it as is.</summary>

@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Text.Json.Nodes;
 using IlgpuVae.Engine.Checkpoints;
+using IlgpuVae.Engine.Data;
 using IlgpuVae.Engine.Training;
 using IlgpuVae.Kernels;
 using NUnit.Framework;
@@ -61,14 +62,14 @@ public sealed class CheckpointFileTests
     }
 
     [TestCase(0u)]
-    [TestCase(3u)]
+    [TestCase(4u)]
     [TestCase(0xffffffffu)]
     public void AnotherFormatVersionIsNamed(uint version)
     {
         byte[] bytes = Of(State());
         BinaryPrimitives.WriteUInt32LittleEndian(bytes.AsSpan(8), version);
         var e = Assert.Throws<CheckpointFormatException>(() => Load(Rehash(bytes)));
-        Assert.That(e!.Message, Does.Contain($"format version {version}").And.Contain("reads versions 1 to 2"));
+        Assert.That(e!.Message, Does.Contain($"format version {version}").And.Contain("reads versions 1 to 3"));
     }
 
     [Test]
@@ -79,18 +80,67 @@ public sealed class CheckpointFileTests
         Assert.That(() => Load(bytes), Throws.TypeOf<CheckpointFormatException>().With.Message.Contains("wrong magic"));
     }
 
-    /// <summary>Format version 1 (no step-in-epoch fields, no epoch ELBOs) still reads, as an epoch-boundary state.</summary>
+    /// <summary>Format version 1 (no step-in-epoch fields, no epoch ELBOs, no data, no run options) still reads, as an epoch-boundary state.</summary>
     [Test]
     public void VersionOneFilesStillRead()
     {
         var state = State(10);
         Assert.That(state.StepInEpoch, Is.EqualTo(0));
-        byte[] v2 = Of(state);
-        var header = Header(v2);
-        header.Remove("step_in_epoch");
-        header.Remove("epoch_elbo_count");
-        var loaded = Load(WithHeader(v2, header, version: 1));
+        byte[] v3 = Of(state);
+        var header = Header(v3);
+        foreach (string field in new[] { "step_in_epoch", "epoch_elbo_count", "data", "run_options" }) header.Remove(field);
+        var loaded = Load(WithHeader(v3, header, version: 1));
         TinyTraining.AssertSameState(state, loaded, "version 1");
+        Assert.That((loaded.Data, loaded.RunOptions.Count), Is.EqualTo(((DataIdentity?)null, 0)), "nothing recorded");
+    }
+
+    /// <summary>Format version 2 (no data identity, no run options) still reads, also inside an epoch.</summary>
+    [Test]
+    public void VersionTwoFilesStillRead()
+    {
+        var state = State(13);
+        byte[] v3 = Of(state);
+        var header = Header(v3);
+        header.Remove("data");
+        header.Remove("run_options");
+        var loaded = Load(WithHeader(v3, header, version: 2));
+        TinyTraining.AssertSameState(state, loaded, "version 2");
+        Assert.That(loaded.Data, Is.Null);
+        Assert.That(() => Load(WithHeader(v3, Header(v3), version: 2)), Throws.TypeOf<CheckpointFormatException>().With.Message.Contains("version 2 has no data identity"),
+            "a version 2 file with version 3 fields was not written by any version");
+    }
+
+    /// <summary>Version 3 keeps the data's identity and the run options, exactly.</summary>
+    [Test]
+    public void TheDataIdentityAndTheRunOptionsRoundTrip()
+    {
+        var identity = new DataIdentity("fashion-mnist", 60000, 10000, 28, 28, new string('a', 64));
+        var options = new Dictionary<string, string> { ["keep_checkpoints"] = "10", ["data"] = "/data/ünïcode folder" };
+        var state = State(13) with { Data = identity, RunOptions = options };
+        var loaded = Load(Of(state));
+        Assert.That(loaded.Data, Is.EqualTo(identity));
+        Assert.That(loaded.RunOptions, Is.EquivalentTo(options));
+    }
+
+    /// <summary>A file whose checksum is right but which holds a NaN or an infinity (a writer that skipped the scan) is refused, naming the value.</summary>
+    [TestCase("parameter", "non-finite parameter")]
+    [TestCase("optimizer", "non-finite optimizer state")]
+    [TestCase("elbo", "non-finite loss")]
+    public void NonFiniteValuesBehindAValidChecksumAreRefused(string where, string fragment)
+    {
+        var state = State(13);
+        byte[] bytes = Of(state);
+        // The arrays follow the header: parameters, optimizer state 0, 1, then the epoch's ELBOs.
+        int body = 16 + BinaryPrimitives.ReadInt32LittleEndian(bytes.AsSpan(12));
+        int offset = where switch
+        {
+            "parameter" => body + 4 * 5,
+            "optimizer" => body + 4 * (state.Parameters.Length + 2),
+            _ => bytes.Length - 32 - 4,
+        };
+        BinaryPrimitives.WriteSingleLittleEndian(bytes.AsSpan(offset), where == "elbo" ? float.NegativeInfinity : float.NaN);
+        var e = Assert.Throws<CheckpointFormatException>(() => Load(Rehash(bytes)));
+        Assert.That(e!.Message, Does.Contain(fragment).And.Contain("cannot be used"));
     }
 
     /// <summary>Headers with a valid checksum but values that cannot be right are refused by name, before any array is allocated.</summary>
@@ -104,6 +154,9 @@ public sealed class CheckpointFileTests
     [TestCase("model", "null", "configuration missing")]
     [TestCase("training", "{\"optimizer\":\"adamw\"}", "corrupt checkpoint header")]
     [TestCase("extra_field", "1", "corrupt checkpoint header")]
+    [TestCase("data", "{\"name\":\"x\",\"train_images\":0,\"test_images\":1,\"rows\":1,\"columns\":1,\"sha256\":\"00\"}", "data identity")]
+    [TestCase("data", "{\"name\":\"x\",\"train_images\":5,\"test_images\":1,\"rows\":1,\"columns\":1,\"sha256\":\"zz\"}", "data identity")]
+    [TestCase("run_options", "{\"keep_checkpoints\":3}", "corrupt checkpoint header")]
     public void ImpossibleHeaderValuesAreRefused(string field, string json, string fragment)
     {
         byte[] bytes = Of(State());

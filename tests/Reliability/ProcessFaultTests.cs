@@ -96,6 +96,10 @@ public sealed class ProcessFaultTests
             bool resume = newest >= 0;
             using var child = new RunnerProcess(Args(resume, "--checkpoint-every", "1", "--keep-checkpoints", "3"));
             Assert.That(child.WaitUntilTraining(StartTimeout), Is.True, $"kill {done} (seed {seed}): the runner did not start training:\n{child.Stderr}");
+            // The first step (and its compilation) can take longer than the kill window on a busy machine:
+            // until a first checkpoint exists, wait for it, so that every kill lands among saves.
+            var firstSave = Stopwatch.StartNew();
+            while (!resume && CheckpointRotation.Files(Checkpoint).Count == 0 && !child.HasExited && firstSave.Elapsed < StartTimeout) Thread.Sleep(5);
             Thread.Sleep(random.Next(0, 120));
             Assert.That(child.HasExited, Is.False, $"kill {done}: the runner ended by itself:\n{child.Stderr}");
             child.Kill();
@@ -139,5 +143,58 @@ public sealed class ProcessFaultTests
         Assert.That(state.Step, Is.GreaterThan(0));
         TestContext.Out.WriteLine($"stopped at step {state.Step} ({state.StepInEpoch} steps into epoch {state.Epoch + 1})");
         FinishAndCompare();
+    }
+
+    /// <summary>
+    /// A signal in the first moments of a run — as soon as its folder is locked, while it loads its data and
+    /// sets up — exits with 130 and one line, like at any other time (it used to kill the process with no
+    /// word, as signal 15); the folder it leaves takes the same command again.
+    /// </summary>
+    [TestCase(Sigterm, "run.lock")]
+    [TestCase(2, "data: ")]
+    [TestCase(Sigterm, "accelerator: ")]
+    public void ASignalInTheFirstMomentsExitsWith130AndOneLine(int signal, string moment)
+    {
+        string[] args = ["train", "--data", _data, "--accelerator", "cpu", "--threads", "1", "--out", _run, "--hidden", "8", "--latent", "2", "--batch-size", "10", "--epochs", "1"];
+        using (var child = new RunnerProcess(args))
+        {
+            bool reached = moment == "run.lock"
+                ? SpinUntil(() => File.Exists(Path.Combine(_run, RunFolder.LockFile)) || child.HasExited)
+                : child.WaitForStderr(moment, StartTimeout);
+            Assert.That(reached && !child.HasExited, Is.True, $"the run reached '{moment}':\n{child.Stderr}");
+            child.Signal(signal);
+            int code = child.WaitForExit(TimeSpan.FromSeconds(30));
+            Assert.That(code, Is.EqualTo(ExitCodes.Interrupted), child.Stderr);
+            var lines = child.Stderr.Split('\n').Where(l => l.StartsWith("ilgpuvae:", StringComparison.Ordinal)).ToArray();
+            Assert.That(lines, Has.Length.EqualTo(1), child.Stderr);
+            Assert.That(lines[0], Does.StartWith($"ilgpuvae: stopped by {(signal == Sigterm ? "SIGTERM" : "SIGINT")}"));
+        }
+        using var again = new RunnerProcess(args);
+        Assert.That(again.WaitForExit(TimeSpan.FromSeconds(60)), Is.EqualTo(ExitCodes.Success), "the same command again: " + again.Stderr);
+    }
+
+    /// <summary>A command that cannot stop cleanly (here `eval`, in its importance sampling) ends at a signal at once, with 130 and one line.</summary>
+    [Test]
+    public void ASignalStopsOtherCommandsWith130AndOneLine()
+    {
+        using (var train = new RunnerProcess(["train", "--data", _data, "--accelerator", "cpu", "--out", _run, "--hidden", "8", "--latent", "2", "--batch-size", "10", "--epochs", "1", "--train-limit", "100"]))
+            Assert.That(train.WaitForExit(TimeSpan.FromSeconds(60)), Is.EqualTo(ExitCodes.Success), train.Stderr);
+        string big = SyntheticIdx.WriteDataset(Path.Combine(_dir, "big-test"), 100, 20000, 4, 4, labels: false);
+        using var eval = new RunnerProcess("eval", "--model", _run, "--data", big, "--accelerator", "cpu", "--samples", "5000");
+        Assert.That(eval.WaitForStderr("estimating log p(x)", StartTimeout), Is.True, eval.Stderr);
+        eval.Signal(2);
+        Assert.That(eval.WaitForExit(TimeSpan.FromSeconds(30)), Is.EqualTo(ExitCodes.Interrupted), eval.Stderr);
+        Assert.That(eval.Stderr.Split('\n').Where(l => l.StartsWith("ilgpuvae:", StringComparison.Ordinal)), Is.EqualTo(new[] { "ilgpuvae: stopped by SIGINT" }));
+    }
+
+    private static bool SpinUntil(Func<bool> condition)
+    {
+        var clock = Stopwatch.StartNew();
+        while (!condition())
+        {
+            if (clock.Elapsed > StartTimeout) return false;
+            Thread.Sleep(1);
+        }
+        return true;
     }
 }

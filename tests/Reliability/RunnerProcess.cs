@@ -48,7 +48,8 @@ internal sealed partial class RunnerProcess : IDisposable
         if (host is null) Assert.Ignore("no `dotnet` host to start the runner with (a self-contained test bundle has none)");
     }
 
-    private static (string? Host, string? Dll) Locate()
+    /// <summary>The dotnet host and ilgpuvae.dll that start the runner (both null-checked by <see cref="Require"/>).</summary>
+    internal static (string? Host, string? Dll) Locate()
     {
         string dll = Path.Combine(AppContext.BaseDirectory, "ilgpuvae.dll");
         string? host = null;
@@ -71,6 +72,19 @@ internal sealed partial class RunnerProcess : IDisposable
     public string Stderr
     {
         get { lock (_stderr) return string.Join('\n', _stderr); }
+    }
+
+    /// <summary>Waits until a line of stderr contains <paramref name="fragment"/>; false on timeout or when the process ended first.</summary>
+    public bool WaitForStderr(string fragment, TimeSpan timeout)
+    {
+        var clock = Stopwatch.StartNew();
+        while (clock.Elapsed < timeout)
+        {
+            if (Stderr.Contains(fragment, StringComparison.Ordinal)) return true;
+            if (_process.HasExited) return Stderr.Contains(fragment, StringComparison.Ordinal);
+            Thread.Sleep(2);
+        }
+        return false;
     }
 
     /// <summary>Waits until the training loop starts; false on timeout or when the process ended first.</summary>

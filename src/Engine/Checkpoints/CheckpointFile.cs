@@ -2,6 +2,8 @@ using System.Buffers.Binary;
 using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using System.Text.Json;
+using IlgpuVae.Engine.Data;
+using IlgpuVae.Engine.Files;
 using IlgpuVae.Engine.Model;
 using IlgpuVae.Engine.Training;
 using IlgpuVae.Kernels;
@@ -12,9 +14,10 @@ namespace IlgpuVae.Engine.Checkpoints;
 /// The checkpoint file: a versioned binary format holding a <see cref="TrainingState"/>.
 /// <code>
 /// "IVAECKPT"  8 bytes magic
-/// uint32      format version (2; version 1 files, which lack the last two header fields, are read too)
+/// uint32      format version (3; versions 1 and 2, which lack some header fields, are read too)
 /// int32       header length H (at most 1 MiB), then H bytes of UTF-8 JSON: the model and training
-///             configurations, step, epoch, step_in_epoch, the Adam β powers and the array lengths
+///             configurations, step, epoch, step_in_epoch, the Adam β powers, the array lengths, the
+///             identity of the data (version 3) and the program's run options (version 3)
 /// float32[]   parameters, optimizer state 0, optimizer state 1, then the current epoch's minibatch
 ///             ELBO sums (lengths from the header), little-endian: the exact bits of the floats
 /// 32 bytes    SHA-256 of everything before it
@@ -28,26 +31,29 @@ namespace IlgpuVae.Engine.Checkpoints;
 /// refused (<see cref="TrainingDivergedException"/>), so a good checkpoint is never replaced by a bad one.
 /// </para>
 /// <para>
-/// Reading checks the magic, the version and the checksum over the whole file before it parses
-/// anything, then every header value; no allocation exceeds what the file's length allows. Every
-/// defect raises <see cref="CheckpointFormatException"/> with one line naming the file.
+/// Reading checks that the path is a regular file, then the magic, the version and the checksum over the
+/// whole file before it parses anything, then every header value; no allocation exceeds what the file's
+/// length allows; last, every value read must be finite (a correct checksum over NaNs is still no usable
+/// state). Every defect raises <see cref="CheckpointFormatException"/> with one line naming the file.
 /// </para>
 /// </summary>
 public static class CheckpointFile
 {
     private static ReadOnlySpan<byte> Magic => "IVAECKPT"u8;
     /// <summary>The format version this build writes.</summary>
-    public const uint FormatVersion = 2;
+    public const uint FormatVersion = 3;
     /// <summary>The oldest format version this build reads.</summary>
     public const uint OldestReadableVersion = 1;
     private const int HashLength = 32;
     private const int PrefixLength = 16;
     private const int MaxHeaderBytes = 1 << 20;
     private const int Chunk = 1 << 20;
+    private const int MaxRunOptions = 256;
+    private const int MaxRunOptionLength = 4096;
 
     private sealed record Header(ModelConfig Model, TrainingConfig Training, long Step, int Epoch,
         float Beta1Power, float Beta2Power, long ParameterCount, long State0Count, long State1Count,
-        int StepInEpoch = 0, long EpochElboCount = 0);
+        int StepInEpoch = 0, long EpochElboCount = 0, DataIdentity? Data = null, Dictionary<string, string>? RunOptions = null);
 
     /// <summary>
     /// Writes <paramref name="state"/> to <paramref name="path"/> atomically and durably, replacing any
@@ -79,7 +85,7 @@ public static class CheckpointFile
             throw new TrainingDivergedException($"{problem}; {Path.GetFileName(path)} was not written, the previous checkpoint is kept", state.Step);
         var header = new Header(state.Model, state.Training, state.Step, state.Epoch, state.Beta1Power, state.Beta2Power,
             state.Parameters.Length, state.OptimizerState0.Length, state.OptimizerState1?.Length ?? 0,
-            state.StepInEpoch, state.EpochStepElbos.Length);
+            state.StepInEpoch, state.EpochStepElbos.Length, state.Data, new Dictionary<string, string>(state.RunOptions));
         byte[] json = JsonSerializer.SerializeToUtf8Bytes(header, EngineJson.Compact);
         string directory = DirectoryOf(path);
         Directory.CreateDirectory(directory);
@@ -116,14 +122,13 @@ public static class CheckpointFile
     /// <exception cref="CheckpointFormatException">The file is missing, unreadable, corrupted, truncated, of another version, or holds an impossible configuration.</exception>
     public static TrainingState Load(string path)
     {
-        if (Directory.Exists(path)) throw new CheckpointFormatException($"{path}: is a folder, not a checkpoint file");
-        if (!File.Exists(path)) throw new CheckpointFormatException($"{path}: no such checkpoint file");
+        if (InputFile.Problem(path, "checkpoint file") is { } problem) throw new CheckpointFormatException(problem);
         try
         {
             using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
             return Load(file, path);
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (Exception e) when (e is UnauthorizedAccessException || (e is IOException && DiskFault.Describe(e) is null))
         {
             throw new CheckpointFormatException($"{path}: cannot read the checkpoint ({FirstLine(e.Message)})");
         }
@@ -173,6 +178,8 @@ public static class CheckpointFile
         var json = new byte[headerLength];
         file.ReadExactly(json);
         Header header = ParseHeader(json, name);
+        if (version < 3 && (header.Data is not null || header.RunOptions is not null))
+            throw new CheckpointFormatException($"{name}: corrupt checkpoint header (version {version} has no data identity or run options)");
         long remaining = payloadEnd - file.Position;
         CheckHeader(header, remaining, name);
 
@@ -180,13 +187,18 @@ public static class CheckpointFile
         float[] state0 = ReadFloats(file, header.State0Count);
         float[]? state1 = header.State1Count > 0 ? ReadFloats(file, header.State1Count) : null;
         float[] elbos = ReadFloats(file, header.EpochElboCount);
-        return new TrainingState
+        var state = new TrainingState
         {
             Model = header.Model, Training = header.Training, Step = header.Step, Epoch = header.Epoch,
             StepInEpoch = header.StepInEpoch, EpochStepElbos = elbos,
             Parameters = parameters, OptimizerState0 = state0, OptimizerState1 = state1,
             Beta1Power = header.Beta1Power, Beta2Power = header.Beta2Power,
+            Data = header.Data, RunOptions = header.RunOptions ?? new Dictionary<string, string>(),
         };
+        // Written by a writer that skipped the scan, or by hand: a state that cannot train or evaluate.
+        if (NonFiniteScan.Describe(state) is { } nonFinite)
+            throw new CheckpointFormatException($"{name}: the checkpoint holds non-finite values ({nonFinite}); it cannot be used");
+        return state;
     }
 
     private static void VerifyChecksum(Stream file, long length, string name)
@@ -238,6 +250,17 @@ public static class CheckpointFile
         {
             throw new CheckpointFormatException($"{name}: invalid configuration in checkpoint ({e.Message})");
         }
+        try
+        {
+            h.Data?.Validate();
+        }
+        catch (InputException e)
+        {
+            throw new CheckpointFormatException($"{name}: corrupt checkpoint header (data identity: {e.Message})");
+        }
+        if (h.RunOptions is { } options && (options.Count > MaxRunOptions
+            || options.Any(o => string.IsNullOrEmpty(o.Key) || o.Key.Length > MaxRunOptionLength || o.Value is null || o.Value.Length > MaxRunOptionLength)))
+            throw new CheckpointFormatException($"{name}: corrupt checkpoint header (run options)");
         if (h.Step < 0 || h.Epoch < 0 || h.StepInEpoch < 0 || h.StepInEpoch > h.Step || h.EpochElboCount != h.StepInEpoch)
             throw new CheckpointFormatException($"{name}: corrupt checkpoint (step {h.Step}, epoch {h.Epoch}, {h.StepInEpoch} steps into the next epoch, {h.EpochElboCount} epoch ELBOs)");
         if (!(h.Beta1Power is >= 0f and <= 1f) || !(h.Beta2Power is >= 0f and <= 1f))

@@ -1,4 +1,5 @@
 using System.Globalization;
+using IlgpuVae.Engine.Files;
 using IlgpuVae.Engine.Training;
 
 namespace IlgpuVae.Engine.Checkpoints;
@@ -63,7 +64,9 @@ internal static class CheckpointRotation
     public static IReadOnlyList<string> Files(string path)
     {
         var files = new List<string>();
-        if (File.Exists(path)) files.Add(path);
+        // Whatever stands under the name counts (a folder too), so a reader names it rather than
+        // reporting no checkpoint.
+        if (PathKinds.Of(path) != PathKind.Missing) files.Add(path);
         files.AddRange(Numbered(path).Select(f => f.File));
         return files;
     }

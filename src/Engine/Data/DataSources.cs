@@ -1,3 +1,5 @@
+using IlgpuVae.Engine.Files;
+
 namespace IlgpuVae.Engine.Data;
 
 /// <summary>
@@ -104,7 +106,7 @@ public static class DataSources
 
         if (File.Exists(spec))
         {
-            throw new InputException($"{spec}: is a file, not a directory; {Accepted}");
+            throw new InputException($"{spec}: is {PathKinds.Describe(PathKinds.Of(spec))}, not a directory; {Accepted}");
         }
 
         // Something written like a path is reported as a missing directory; a bare word is
@@ -165,14 +167,16 @@ public static class DataSources
     /// <summary>The path of <paramref name="baseName"/> or <c>baseName.gz</c> in the directory, or null.</summary>
     private static string? Find(string directory, string baseName)
     {
+        // Whatever is there under the name (a folder or a named pipe included) is returned, so that
+        // the reader names it for what it is rather than the file being reported missing.
         string raw = Path.Combine(directory, baseName);
-        if (File.Exists(raw))
+        if (PathKinds.Of(raw) != PathKind.Missing)
         {
             return raw;
         }
 
         string gz = raw + ".gz";
-        return File.Exists(gz) ? gz : null;
+        return PathKinds.Of(gz) != PathKind.Missing ? gz : null;
     }
 
     private static string? FirstMissing(string directory, params string[] baseNames)

@@ -56,6 +56,11 @@ public sealed class Dataset
     /// <summary>One class label per test image, or null when the source has none.</summary>
     public byte[]? TestLabels { get; }
 
+    /// <summary>The data's content identity (computed on first use, a SHA-256 over every pixel, then kept).</summary>
+    public DataIdentity Identity => _identity ??= DataIdentity.Of(this);
+
+    private DataIdentity? _identity;
+
     /// <summary>
     /// The same data with only the first <paramref name="limit"/> training images (and labels);
     /// the test set is untouched so results stay comparable. Null, or a limit at least the

@@ -1,6 +1,8 @@
 using System.Buffers.Binary;
 using System.IO.Compression;
 
+using IlgpuVae.Engine.Files;
+
 namespace IlgpuVae.Engine.Data;
 
 /// <summary>
@@ -92,29 +94,10 @@ public static class IdxReader
     private static FileStream OpenFile(string path)
     {
         ArgumentNullException.ThrowIfNull(path);
-        // Checked first because opening a directory on Linux reports "access denied", which
-        // would send the user looking at permissions.
-        if (Directory.Exists(path))
-        {
-            throw new InputException($"{path}: is a directory, expected an IDX file");
-        }
-
-        try
-        {
-            return new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1 << 16);
-        }
-        catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
-        {
-            throw new InputException($"{path}: no such file", ex);
-        }
-        catch (UnauthorizedAccessException ex)
-        {
-            throw new InputException($"{path}: permission denied", ex);
-        }
-        catch (IOException ex)
-        {
-            throw new InputException($"{path}: cannot open: {OneLine(ex.Message)}", ex);
-        }
+        // The checks come first: opening a named pipe waits for a writer (for ever), a device such as
+        // /dev/zero never ends, and opening a directory on Linux reports "access denied", which would
+        // send the user looking at permissions.
+        return InputFile.OpenRead(path, "IDX file");
     }
 
     private static (int[] Dims, byte[] Payload) Read(Stream stream, string name, int rank, long maxBytes)

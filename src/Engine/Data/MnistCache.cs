@@ -5,6 +5,8 @@ using System.Formats.Tar;
 using System.IO.Compression;
 using System.Security.Cryptography;
 
+using IlgpuVae.Engine.Files;
+
 namespace IlgpuVae.Engine.Data;
 
 /// <summary>
@@ -92,6 +94,13 @@ internal static class MnistCache
             return false;
         }
 
+        // A named pipe or a device under a cache file's name would hang the hash below or never end.
+        var kind = PathKinds.Of(path);
+        if (kind != PathKind.RegularFile)
+        {
+            throw new InputException($"{path}: is {PathKinds.Describe(kind)}, not a cached MNIST file; remove it and the file is fetched again");
+        }
+
         var stamp = (info.Length, info.LastWriteTimeUtc);
         if (Verified.TryGetValue(path, out var known) && known == stamp)
         {
@@ -104,7 +113,7 @@ internal static class MnistCache
             using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1 << 16);
             actual = Convert.ToHexStringLower(SHA256.HashData(stream));
         }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        catch (Exception ex) when (ex is UnauthorizedAccessException || (ex is IOException && DiskFault.Describe(ex) is null))
         {
             throw new InputException($"{path}: cannot read the cached MNIST file: {OneLine(ex.Message)}", ex);
         }
@@ -125,7 +134,7 @@ internal static class MnistCache
         {
             Directory.CreateDirectory(directory);
         }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        catch (Exception ex) when (ex is UnauthorizedAccessException || (ex is IOException && DiskFault.Describe(ex) is null))
         {
             throw new InputException($"{directory}: cannot create the MNIST cache directory: {OneLine(ex.Message)}", ex);
         }
@@ -308,8 +317,10 @@ internal static class MnistCache
             var info = new FileInfo(target);
             Verified[info.FullName] = (info.Length, info.LastWriteTimeUtc);
         }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        catch (Exception ex) when (ex is UnauthorizedAccessException || (ex is IOException && DiskFault.Describe(ex) is null))
         {
+            // A full disk is not the user's input: it stays an IOException, which the command line
+            // reports as a storage fault.
             throw new InputException($"{target}: cannot install the MNIST file: {OneLine(ex.Message)}", ex);
         }
         finally

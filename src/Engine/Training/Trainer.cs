@@ -20,6 +20,7 @@ namespace IlgpuVae.Engine.Training;
 public sealed partial class Trainer : IDisposable
 {
     private readonly Accelerator _accelerator;
+    private readonly Dataset _data;
     private readonly VaeNetwork _network;
     private readonly DeviceBuffer<float> _parameters;
     private readonly DeviceBuffer<float> _gradients;
@@ -60,6 +61,7 @@ public sealed partial class Trainer : IDisposable
             throw new InputException($"the training set has {train.Count} images, fewer than one minibatch of {training.BatchSize}");
         Model = model;
         Training = training;
+        _data = data;
         _accelerator = accelerator;
         Layout = new ParameterLayout(model);
         _trainCount = train.Count;
@@ -76,6 +78,8 @@ public sealed partial class Trainer : IDisposable
         else
         {
             if (!resume.Model.Equals(model)) throw new InputException($"the checkpoint's model ({resume.Model.Describe()}) differs from the requested one ({model.Describe()})");
+            if (resume.Data is { } trainedOn && !trainedOn.SameContent(data.Identity))
+                throw new InputException($"the checkpoint was trained on {trainedOn.Describe()}, not on {data.Identity.Describe()}; a run continues only on its own data");
             if (resume.Parameters.Length != Layout.Count) throw new InputException($"the checkpoint has {resume.Parameters.Length} parameters, the model needs {Layout.Count}");
             _parameters.Upload(resume.Parameters);
             _optimizer.State0.Upload(resume.OptimizerState0);
@@ -268,6 +272,7 @@ public sealed partial class Trainer : IDisposable
         OptimizerState1 = _optimizer.State1?.ToArray(),
         Beta1Power = _optimizer.Beta1Power,
         Beta2Power = _optimizer.Beta2Power,
+        Data = _data.Identity,
     };
 
     /// <summary>

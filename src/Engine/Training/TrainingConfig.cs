@@ -60,7 +60,7 @@ public sealed record TrainingConfig
         foreach (var (name, v) in new[] { ("beta1", Beta1), ("beta2", Beta2), ("rms decay", RmsDecay), ("momentum", Momentum) })
             if (!(v >= 0f && v < 1f)) throw new InputException($"{name} must be in [0, 1), got {v}");
         if (BatchSize < 1 || BatchSize > 1 << 20) throw new InputException($"--batch-size must be between 1 and 1048576, got {BatchSize}");
-        if (Epochs < 0 || Epochs > 1_000_000) throw new InputException($"--epochs must be between 0 and 1000000, got {Epochs}");
+        if (Epochs < 1 || Epochs > 1_000_000) throw new InputException($"--epochs must be between 1 and 1000000, got {Epochs}");
         if (TrainLimit is < 1) throw new InputException($"--train-limit must be positive, got {TrainLimit}");
         if (EvalBatchSize < 1 || EvalBatchSize > 1 << 20) throw new InputException($"eval batch size must be between 1 and 1048576, got {EvalBatchSize}");
         if (!Enum.IsDefined(Binarization)) throw new InputException($"unknown binarization {Binarization}");

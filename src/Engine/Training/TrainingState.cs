@@ -1,3 +1,4 @@
+using IlgpuVae.Engine.Data;
 using IlgpuVae.Engine.Model;
 
 namespace IlgpuVae.Engine.Training;
@@ -8,9 +9,10 @@ namespace IlgpuVae.Engine.Training;
 /// every draw is keyed by (seed, stream, step) and each epoch's shuffle by (seed, epoch), so no
 /// generator state exists beyond them. A state may lie inside an epoch (<see cref="StepInEpoch"/>);
 /// then it also carries that epoch's minibatch ELBOs so far, and the epoch's metrics come out the same
-/// as without the stop. This is what a checkpoint holds.
+/// as without the stop. This is what a checkpoint holds, together with the identity of the data it was
+/// trained on and the settings of the program that trained it.
 /// </summary>
-public sealed class TrainingState
+public sealed record TrainingState
 {
     /// <summary>The model architecture.</summary>
     public required ModelConfig Model { get; init; }
@@ -37,4 +39,15 @@ public sealed class TrainingState
     public float Beta1Power { get; init; } = 1f;
     /// <summary>β₂ᵗ after the last step.</summary>
     public float Beta2Power { get; init; } = 1f;
+    /// <summary>
+    /// The data the state was trained on (null for checkpoints written before it was recorded).
+    /// <see cref="Trainer"/> refuses to continue a state on data of other content.
+    /// </summary>
+    public DataIdentity? Data { get; init; }
+    /// <summary>
+    /// Settings of the program that trained the state which are neither model nor training configuration
+    /// (the command line keeps how many checkpoints to keep, how often to save, which data and accelerator),
+    /// by name: saved and loaded unchanged, never read by the engine, so a resumed run keeps them.
+    /// </summary>
+    public IReadOnlyDictionary<string, string> RunOptions { get; init; } = new Dictionary<string, string>();
 }

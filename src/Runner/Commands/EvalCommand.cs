@@ -21,7 +21,7 @@ internal static class EvalCommand
         command.SetAction(parse =>
         {
             var (state, checkpoint) = RunFolder.LoadModel(parse.GetValue(model)!, console.Log);
-            var data = shared.LoadData(parse, console);
+            var data = shared.LoadData(parse, console, state);
             int k = parse.GetValue(samples);
             if (k < 0) throw new InputException($"--samples must be 0 (no estimate) or positive, got {k}");
             var test = parse.GetValue(testLimit) is int limit ? (limit >= 1 ? data.Test.Take(limit) : throw new InputException($"--test-limit must be positive, got {limit}")) : data.Test;

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using IlgpuVae.Engine;
+using IlgpuVae.Engine.Files;
 using IlgpuVae.Engine.Model;
 using IlgpuVae.Engine.Training;
 using IlgpuVae.Kernels;
@@ -59,6 +60,13 @@ internal static class ExperimentCommand
             foreach (int nz in sizes) (settings.Model with { LatentSize = nz, InputSize = 1 }).Validate();
             settings.Training.Validate();
             string folder = parse.GetValue(output) ?? Path.Combine("runs", "fig2-" + DateTime.Now.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture));
+            // The experiment writes fig2.md, fig2.png and a folder per latent size: only into a new or empty folder.
+            var kind = PathKinds.Of(folder);
+            if (kind is not (PathKind.Missing or PathKind.Directory)) throw new InputException($"--out {folder}: is {PathKinds.Describe(kind)}, not a folder");
+            var contents = RunFolderContents.Read(folder);
+            if (contents.IsRunFolder) throw new InputException($"--out {folder}: holds a training run; the experiment needs a new or empty folder");
+            if (contents.Foreign.Count > 0)
+                throw new InputException($"--out {folder}: the folder is not empty ({contents.DescribeForeign()}); the experiment needs a new or empty folder, so nothing there is overwritten");
             var data = shared.LoadData(parse, console).WithTrainLimit(parse.GetValue(trainLimit));
             var experiment = new Fig2Experiment(settings, data, () => shared.CreateAccelerator(parse, console), console.Log);
             var rows = new ProgressDisplay(console).Run("experiment fig2", experiment.TotalSteps, "step", progress => experiment.Run(folder, progress));

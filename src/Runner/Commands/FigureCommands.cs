@@ -1,6 +1,7 @@
 using System.CommandLine;
 using IlgpuVae.Engine;
 using IlgpuVae.Engine.Checkpoints;
+using IlgpuVae.Engine.Files;
 using IlgpuVae.Engine.Model;
 using IlgpuVae.Engine.Training;
 using IlgpuVae.Runner.Figures;
@@ -67,7 +68,7 @@ internal static class FigureCommands
             int n = parse.GetValue(count), row = parse.GetValue(perRow);
             if (n < 1 || n > 10_000) throw new InputException($"--count must be between 1 and 10000, got {n}");
             if (row < 1 || row > 100) throw new InputException($"--per-row must be between 1 and 100, got {row}");
-            var data = shared.LoadData(parse, console);
+            var data = shared.LoadData(parse, console, state);
             CheckData(state, data.Test.PixelsPerImage);
             using var accelerator = shared.CreateAccelerator(parse, console);
             using var vae = new VaeModel(accelerator, state.Model, state.Parameters);
@@ -110,7 +111,7 @@ internal static class FigureCommands
         {
             var state = Load(parse.GetValue(model)!);
             string target = PictureOutput.ForModel(parse.GetValue(output), parse.GetValue(model)!, "latent.png");
-            var data = shared.LoadData(parse, console);
+            var data = shared.LoadData(parse, console, state);
             CheckData(state, data.Test.PixelsPerImage);
             using var accelerator = shared.CreateAccelerator(parse, console);
             using var vae = new VaeModel(accelerator, state.Model, state.Parameters);
@@ -128,8 +129,10 @@ internal static class FigureCommands
         var command = new Command("curves", "Plot train and test ELBO against training samples evaluated (log axis) for one or more runs, one colour each.") { runs, output, title };
         command.SetAction(parse =>
         {
-            string target = PictureOutput.ForRuns(parse.GetValue(output), parse.GetValue(runs)!, "curves.png");
-            var series = parse.GetValue(runs)!.Select(r => (Label(r), LearningCurve.Read(r))).ToList();
+            var folders = parse.GetValue(runs)!;
+            foreach (string folder in folders) CheckRunFiles(folder);
+            string target = PictureOutput.ForRuns(parse.GetValue(output), folders, "curves.png");
+            var series = folders.Select(r => (Label(r), LearningCurve.Read(r))).ToList();
             Save(console, LearningCurveChart.Draw(parse.GetValue(title)!, series), target);
             return ExitCodes.Success;
         });
@@ -146,8 +149,9 @@ internal static class FigureCommands
         command.SetAction(parse =>
         {
             string folder = parse.GetValue(run)!;
+            CheckRunFiles(folder);
             var state = Load(folder);
-            var data = shared.LoadData(parse, console);
+            var data = shared.LoadData(parse, console, state);
             CheckData(state, data.Test.PixelsPerImage);
             using var accelerator = shared.CreateAccelerator(parse, console);
             console.Log($"wrote {RunReport.Write(folder, state, data, accelerator)}");
@@ -165,6 +169,24 @@ internal static class FigureCommands
     }
 
     private static TrainingState Load(string path) => RunFolder.LoadModel(path, _ => { }).State;
+
+    /// <summary>
+    /// A run folder to read: a folder, whose curve, metrics and configuration files (where present) are regular
+    /// files, and whose metrics lines are records (<see cref="MetricsFile.Check"/>); a named pipe there would
+    /// hang the reading, a malformed line would be misread.
+    /// </summary>
+    private static void CheckRunFiles(string folder)
+    {
+        var kind = PathKinds.Of(folder);
+        if (kind == PathKind.Missing) throw new InputException($"{folder}: no such run folder");
+        if (kind != PathKind.Directory) throw new InputException($"{folder}: is {PathKinds.Describe(kind)}, not a run folder");
+        foreach (string name in new[] { LearningCurve.CurveFile, RunFolder.ConfigFile })
+        {
+            string file = Path.Combine(folder, name);
+            if (PathKinds.Of(file) != PathKind.Missing) InputFile.Require(file, "file");
+        }
+        MetricsFile.Check(Path.Combine(folder, RunFolder.MetricsFile));
+    }
 
     private static void CheckData(TrainingState state, int pixels)
     {
@@ -184,6 +206,8 @@ internal static class FigureCommands
         using (figure)
         {
             bool svg = path.EndsWith(".svg", StringComparison.OrdinalIgnoreCase);
+            var kind = PathKinds.Of(path);
+            if (kind is not (PathKind.Missing or PathKind.RegularFile)) throw new InputException($"--out {path}: is {PathKinds.Describe(kind)}, not {(svg ? "an SVG" : "a PNG")} file");
             if (svg && figure is not Chart) throw new InputException($"{path}: this picture is a grid of images and is written as PNG; give --out a name ending in .png");
             string? folder = Path.GetDirectoryName(Path.GetFullPath(path));
             if (folder is not null) Directory.CreateDirectory(folder);

@@ -1,7 +1,9 @@
 using System.CommandLine;
 using System.Globalization;
+using System.Text.Json;
 using IlgpuVae.Engine;
 using IlgpuVae.Engine.Checkpoints;
+using IlgpuVae.Engine.Data;
 using IlgpuVae.Engine.Model;
 using IlgpuVae.Engine.Training;
 using IlgpuVae.Kernels;
@@ -11,7 +13,7 @@ namespace IlgpuVae.Runner.Commands;
 /// <summary>`ilgpuvae train`: trains a VAE and writes config.json, metrics.jsonl and model.ckpt (with the older checkpoints kept) to the run folder.</summary>
 internal static class TrainCommand
 {
-    public static Command Create(CliConsole console)
+    public static Command Create(CliConsole console, StopSignals signals)
     {
         var shared = new SharedOptions();
         var latent = new Option<int>("--latent") { Description = "latent size Nz", DefaultValueFactory = _ => 20 };
@@ -32,8 +34,8 @@ internal static class TrainCommand
         var binarize = new Option<string>("--binarize") { Description = "none (grey levels), dynamic (fresh Bernoulli draws each step) or threshold (b ≥ 128)", DefaultValueFactory = _ => "none" };
         binarize.AcceptOnlyFromAmong("none", "dynamic", "threshold");
         var trainLimit = new Option<int?>("--train-limit") { Description = "use only the first N training images" };
-        var output = new Option<string?>("--out") { Description = "run folder (default runs/<date-time>); must not already hold a run" };
-        var resume = new Option<string?>("--resume") { Description = "continue the run in this folder from its newest valid checkpoint, up to --epochs epochs in total (default: the run's own --epochs)" };
+        var output = new Option<string?>("--out") { Description = "run folder (default runs/<date-time>): a new or empty folder, or a run of this program stopped before its first checkpoint" };
+        var resume = new Option<string?>("--resume") { Description = "continue the run in this folder from its newest valid checkpoint, on its own data and with its own settings, up to --epochs epochs in total (default: the run's own --epochs)" };
         var keepCheckpoints = new Option<int>("--keep-checkpoints") { Description = "checkpoints to keep: model.ckpt is the newest, older ones model.ckpt.1, .2, …", DefaultValueFactory = _ => 3 };
         var checkpointEvery = new Option<int?>("--checkpoint-every") { Description = "also save a checkpoint every N steps (default: at each epoch end only)" };
         var onDivergence = new Option<string>("--on-divergence") { Description = "when the loss or parameters become NaN/infinite: stop (exit code 3), or rollback to the last good checkpoint with half the learning rate", DefaultValueFactory = _ => "stop" };
@@ -47,14 +49,17 @@ internal static class TrainCommand
         shared.AddDataOptions(command);
         shared.AddAcceleratorOptions(command);
 
-        command.SetAction(parse =>
+        // What the user asked for, read from a parse (the command line, or it with a run's saved settings added).
+        // The optimizer's default rate is resolved here, so the checkpoint records the rate in effect, as
+        // config.json does: a run repeated from its config.json writes the same checkpoint, bit for bit.
+        (ModelConfig Model, TrainingConfig Training) Requested(ParseResult parse)
         {
-            bool Given(Option option) => parse.GetResult(option) is { Implicit: false };
-            int keep = parse.GetValue(keepCheckpoints);
-            if (keep < 1 || keep > CheckpointRotation.MaxKeep) throw new InputException($"--keep-checkpoints must be between 1 and {CheckpointRotation.MaxKeep}, got {keep}");
-            int? every = parse.GetValue(checkpointEvery);
-            if (every is < 1) throw new InputException($"--checkpoint-every must be at least 1 step, got {every}");
-            var requestedModel = new ModelConfig
+            var (model, training) = RequestedAsGiven(parse);
+            return (model, training with { LearningRate = training.EffectiveLearningRate });
+        }
+
+        (ModelConfig Model, TrainingConfig Training) RequestedAsGiven(ParseResult parse) => (
+            new ModelConfig
             {
                 HiddenSizes = ParseSizes(parse.GetValue(hidden)!),
                 LatentSize = parse.GetValue(latent),
@@ -62,8 +67,8 @@ internal static class TrainCommand
                 Estimator = parse.GetValue(estimator)!.Equals("A", StringComparison.OrdinalIgnoreCase) ? KlEstimator.MonteCarlo : KlEstimator.Analytic,
                 Samples = parse.GetValue(samples),
                 MinLogVariance = parse.GetValue(minLogVariance),
-            };
-            var requestedTraining = new TrainingConfig
+            },
+            new TrainingConfig
             {
                 Optimizer = parse.GetValue(optimizer) switch
                 {
@@ -84,55 +89,80 @@ internal static class TrainCommand
                     _ => Binarization.None,
                 },
                 TrainLimit = parse.GetValue(trainLimit),
-            };
-            // The optimizer's default rate is resolved here, so the checkpoint records the rate in effect, as
-            // config.json does: a run repeated from its config.json writes the same checkpoint, bit for bit.
-            requestedTraining = requestedTraining with { LearningRate = requestedTraining.EffectiveLearningRate };
+            });
+
+        // Every value the user typed is checked before any folder, data or device is touched.
+        (ModelConfig, TrainingConfig, int Keep, int? Every) Checked(ParseResult parse)
+        {
+            var (model, training) = Requested(parse);
+            (model with { InputSize = 1 }).Validate();
+            training.Validate();
+            int keep = parse.GetValue(keepCheckpoints);
+            if (keep < 1 || keep > CheckpointRotation.MaxKeep) throw new InputException($"--keep-checkpoints must be between 1 and {CheckpointRotation.MaxKeep}, got {keep}");
+            int? every = parse.GetValue(checkpointEvery);
+            if (every is < 1) throw new InputException($"--checkpoint-every must be at least 1 step, got {every}");
+            return (model, training, keep, every);
+        }
+
+        command.SetAction(original =>
+        {
+            bool Given(Option option) => original.GetResult(option) is { Implicit: false };
+            string? resumeDir = original.GetValue(resume);
+            if (resumeDir is not null && Given(output)) throw new InputException("--out cannot be combined with --resume: a resumed run continues in its own folder");
+            // Validated up front, so that a typo fails at once, also on resume.
+            var (_, typed, typedKeep, _) = Checked(original);
+
             TrainingState? state = null;
-            ModelConfig model;
-            TrainingConfig training;
+            ParseResult parse = original;
             RunFolder folder;
-            string? resumeDir = parse.GetValue(resume);
-            if (resumeDir is not null)
+            if (resumeDir is null)
             {
-                if (Given(output)) throw new InputException("--out cannot be combined with --resume: a resumed run continues in its own folder");
-                folder = RunFolder.OpenExisting(resumeDir, keep);
+                folder = RunFolder.CreateNew(original.GetValue(output), typedKeep, console.Log);
+            }
+            else
+            {
+                folder = RunFolder.OpenExisting(resumeDir);
                 try
                 {
-                    (state, string file) = folder.LoadNewestCheckpoint(console.Log);
-                    // A resumed run keeps its configuration; an option given with a different value is
-                    // refused rather than ignored. Only --lr and --epochs may change (a smaller --lr is
-                    // the usual answer to a divergence; the run is then no longer bit-identical to one
-                    // that never stopped).
-                    var fixedOptions = new (Option Option, object? Requested, object? Saved)[]
+                    if (folder.HasCheckpoint)
                     {
-                        (latent, requestedModel.LatentSize, state.Model.LatentSize),
-                        (hidden, string.Join(",", requestedModel.HiddenSizes), string.Join(",", state.Model.HiddenSizes)),
-                        (likelihood, requestedModel.Likelihood, state.Model.Likelihood),
-                        (estimator, requestedModel.Estimator, state.Model.Estimator),
-                        (samples, requestedModel.Samples, state.Model.Samples),
-                        (minLogVariance, requestedModel.MinLogVariance, state.Model.MinLogVariance),
-                        (optimizer, requestedTraining.Optimizer, state.Training.Optimizer),
-                        (weightDecay, requestedTraining.WeightDecay, state.Training.WeightDecay),
-                        (batch, requestedTraining.BatchSize, state.Training.BatchSize),
-                        (seed, requestedTraining.Seed, state.Training.Seed),
-                        (binarize, requestedTraining.Binarization, state.Training.Binarization),
-                        (trainLimit, requestedTraining.TrainLimit, state.Training.TrainLimit),
-                    };
-                    foreach (var (option, requested, saved) in fixedOptions)
-                        if (Given(option) && !Equals(requested, saved))
-                            throw new InputException($"--resume {resumeDir}: {option.Name} {Show(requested)} differs from the run's {Show(saved)}; " +
-                                                     "a resumed run keeps its configuration (start a new run with --out to change it)");
-                    model = state.Model;
-                    training = state.Training with
+                        (state, string file) = folder.LoadNewestCheckpoint(console.Log);
+                        parse = WithRunSettings(original, state, folder, file, console);
+                        // A resumed run keeps its configuration; an option given with a different value is
+                        // refused rather than ignored. Only --lr and --epochs may change (a smaller --lr is
+                        // the usual answer to a divergence; the run is then no longer bit-identical to one
+                        // that never stopped), and the settings that change no result.
+                        var fixedOptions = new (Option Option, object? Requested, object? Saved)[]
+                        {
+                            (latent, original.GetValue(latent), state.Model.LatentSize),
+                            (hidden, string.Join(",", ParseSizes(original.GetValue(hidden)!)), string.Join(",", state.Model.HiddenSizes)),
+                            (likelihood, Requested(original).Model.Likelihood, state.Model.Likelihood),
+                            (estimator, Requested(original).Model.Estimator, state.Model.Estimator),
+                            (samples, original.GetValue(samples), state.Model.Samples),
+                            (minLogVariance, original.GetValue(minLogVariance), state.Model.MinLogVariance),
+                            (optimizer, typed.Optimizer, state.Training.Optimizer),
+                            (weightDecay, typed.WeightDecay, state.Training.WeightDecay),
+                            (batch, typed.BatchSize, state.Training.BatchSize),
+                            (seed, typed.Seed, state.Training.Seed),
+                            (binarize, typed.Binarization, state.Training.Binarization),
+                            (trainLimit, typed.TrainLimit, state.Training.TrainLimit),
+                        };
+                        foreach (var (option, requested, saved) in fixedOptions)
+                            if (Given(option) && !Equals(requested, saved))
+                                throw new InputException($"--resume {resumeDir}: {option.Name} {Show(requested)} differs from the run's {Show(saved)}; " +
+                                                         "a resumed run keeps its configuration (start a new run with --out to change it)");
+                        console.Log($"resuming {resumeDir} from {Path.GetFileName(file)}: epoch {state.Epoch}, step {state.Step}" +
+                                    (state.StepInEpoch > 0 ? $" ({state.StepInEpoch} steps into epoch {state.Epoch + 1})" : ""));
+                    }
+                    else
                     {
-                        Epochs = Given(epochs) ? requestedTraining.Epochs : state.Training.Epochs,
-                        LearningRate = Given(lr) ? requestedTraining.LearningRate : state.Training.LearningRate,
-                    };
-                    training.Validate();
-                    folder.TrimMetrics(state.Epoch);
-                    console.Log($"resuming {resumeDir} from {Path.GetFileName(file)}: epoch {state.Epoch}, step {state.Step}" +
-                                (state.StepInEpoch > 0 ? $" ({state.StepInEpoch} steps into epoch {state.Epoch + 1})" : ""));
+                        // Stopped before its first checkpoint: nothing to continue from, so the run starts again
+                        // from the beginning with its own configuration (the options given win, as with --config).
+                        var config = folder.ReadConfig() ?? throw new InputException(
+                            $"--resume {resumeDir}: the run has neither a checkpoint nor a {RunFolder.ConfigFile}, so there is nothing to continue; start it anew with --out {resumeDir}");
+                        console.Log($"{resumeDir} has no checkpoint yet (the run stopped before its first one): starting it again from the beginning with its {RunFolder.ConfigFile}");
+                        parse = ConfigFile.AddDefaults(original, JsonSerializer.SerializeToElement(config), Path.Combine(resumeDir, RunFolder.ConfigFile), _ => true);
+                    }
                 }
                 catch
                 {
@@ -140,44 +170,105 @@ internal static class TrainCommand
                     throw;
                 }
             }
-            else
-            {
-                model = requestedModel;
-                training = requestedTraining;
-                // Validate everything the user typed before touching data or devices.
-                (model with { InputSize = 1 }).Validate();
-                training.Validate();
-                folder = RunFolder.CreateNew(parse.GetValue(output), keep);
-            }
 
             using (folder)
             {
-                var data = shared.LoadData(parse, console);
-                model = model with { InputSize = data.Train.PixelsPerImage };
-                if (state is not null && !state.Model.Equals(model))
-                    throw new InputException($"the data has {data.Train.PixelsPerImage} pixels per image, the checkpoint's model expects {state.Model.InputSize}");
-                using var accelerator = shared.CreateAccelerator(parse, console);
-                using var signals = new StopSignals(console.Log);
-                var loop = new TrainLoop(console, folder)
+                try
                 {
-                    CheckpointEvery = every,
-                    RollBack = parse.GetValue(onDivergence) == "rollback",
-                    OnConfiguration = (effective, trainer) =>
+                    var (model, training, keep, every) = Checked(parse);
+                    if (state is not null)
                     {
-                        folder.WriteConfig(EffectiveConfig.ForTrain(parse, model, effective, accelerator.Name));
-                        console.Log($"model {model.Describe()}, {trainer.Layout.Count:N0} parameters; {effective.Optimizer.ToString().ToLowerInvariant()} lr {effective.EffectiveLearningRate}; " +
-                                    $"{trainer.StepsPerEpoch} steps of {effective.BatchSize} per epoch; run folder {folder.Path}");
-                    },
-                };
-                int code = loop.Run(accelerator, model, training, data, state, signals.Token);
-                // The report (figures, configuration, metrics) is drawn from the final checkpoint; a report
-                // that cannot be written is a warning, never a failed run.
-                if (code == ExitCodes.Success)
-                    Figures.RunReport.WriteOrWarn(folder.Path, CheckpointFile.Load(folder.CheckpointPath), data, accelerator, console.Log);
-                return code;
+                        model = state.Model;
+                        training = state.Training with
+                        {
+                            Epochs = Given(epochs) ? typed.Epochs : state.Training.Epochs,
+                            LearningRate = Given(lr) ? typed.LearningRate : state.Training.LearningRate,
+                        };
+                        training.Validate();
+                    }
+                    folder.KeepCheckpoints = keep;
+                    var data = LoadRunData(parse, state, shared, console, resumeDir, Given(shared.Data));
+                    model = model with { InputSize = data.Train.PixelsPerImage };
+                    if (state is not null && !state.Model.Equals(model))
+                        throw new InputException($"the data has {data.Train.PixelsPerImage} pixels per image, the checkpoint's model expects {state.Model.InputSize}");
+                    // Only now that the run will go on: the lines of epochs it runs again go.
+                    if (resumeDir is not null) folder.TrimMetrics(state?.Epoch ?? 0, console.Log);
+                    using var accelerator = shared.CreateAccelerator(parse, console);
+                    var loop = new TrainLoop(console, folder, signals)
+                    {
+                        CheckpointEvery = every,
+                        RollBack = parse.GetValue(onDivergence) == "rollback",
+                        RunOptions = RunSettings.Of(parse),
+                        OnConfiguration = (effective, trainer) =>
+                        {
+                            folder.WriteConfig(EffectiveConfig.ForTrain(parse, model, effective, accelerator.Name));
+                            console.Log($"model {model.Describe()}, {trainer.Layout.Count:N0} parameters; {effective.Optimizer.ToString().ToLowerInvariant()} lr {effective.EffectiveLearningRate}; " +
+                                        $"{trainer.StepsPerEpoch} steps of {effective.BatchSize} per epoch; run folder {folder.Path}");
+                        },
+                    };
+                    int code = loop.Run(accelerator, model, training, data, state);
+                    // The report (figures, configuration, metrics) is drawn from the final checkpoint; a report
+                    // that cannot be written is a warning, never a failed run.
+                    if (code == ExitCodes.Success)
+                        Figures.RunReport.WriteOrWarn(folder.Path, CheckpointFile.Load(folder.CheckpointPath), data, accelerator, console.Log);
+                    return code;
+                }
+                catch when (resumeDir is null)
+                {
+                    // A new run that failed before it saved anything (bad data, no device …) leaves nothing behind.
+                    folder.DiscardIfNothingSaved();
+                    throw;
+                }
             }
         });
         return command;
+    }
+
+    /// <summary>
+    /// The parse with the run's own settings (<see cref="RunSettings"/>: data, checkpointing, divergence policy)
+    /// added where the command line does not give them: from the checkpoint, or for a checkpoint that does not
+    /// record them (an older format, or one saved by a program embedding the engine), from the run's config.json.
+    /// </summary>
+    private static ParseResult WithRunSettings(ParseResult parse, TrainingState state, RunFolder folder, string file, CliConsole console)
+    {
+        if (state.RunOptions.Count > 0)
+            return ConfigFile.AddDefaults(parse, JsonSerializer.SerializeToElement(state.RunOptions), $"the run settings in {file}", RunSettings.IsRunSetting);
+        var config = folder.ReadConfig();
+        if (config is null)
+        {
+            console.Log($"{Path.GetFileName(file)} records no run settings and the run has no {RunFolder.ConfigFile}: using the options given and the defaults");
+            return parse;
+        }
+        console.Log($"{Path.GetFileName(file)} records no run settings (an older format): taking them from the run's {RunFolder.ConfigFile}");
+        return ConfigFile.AddDefaults(parse, JsonSerializer.SerializeToElement(config), Path.Combine(folder.Path, RunFolder.ConfigFile), RunSettings.IsRunSetting);
+    }
+
+    /// <summary>
+    /// The data of the run: on resume its own (by default the source it recorded), which must have the
+    /// content the checkpoint was trained on.
+    /// </summary>
+    private static Dataset LoadRunData(ParseResult parse, TrainingState? state, SharedOptions shared, CliConsole console, string? resumeDir, bool dataGiven)
+    {
+        Dataset data;
+        try
+        {
+            data = shared.LoadData(parse, console);
+        }
+        catch (InputException e) when (state is not null && !dataGiven)
+        {
+            throw new InputException($"--resume {resumeDir}: the run's data cannot be loaded ({e.Message}); give --data with the same images");
+        }
+        if (state?.Data is { } trainedOn)
+        {
+            if (!trainedOn.SameContent(data.Identity))
+                throw new InputException($"--resume {resumeDir}: the run was trained on {trainedOn.Describe()}, and {data.Identity.Describe()} is other data; " +
+                                         "a resumed run trains on its own data (start a new run with --out to train on this)");
+        }
+        else if (state is not null)
+        {
+            console.Log("the checkpoint is of an older format that does not record its data: the data cannot be checked against it");
+        }
+        return data;
     }
 
     private static string Show(object? value) => value switch

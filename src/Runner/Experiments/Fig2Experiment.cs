@@ -70,7 +70,7 @@ internal sealed class Fig2Experiment(Fig2Settings settings, Dataset data, Func<A
     private Fig2Row RunOne(int latent, string folderPath, Action<long> stepDone)
     {
         var wall = Stopwatch.StartNew();
-        using var folder = RunFolder.CreateNew(folderPath, keepCheckpoints: 1);
+        using var folder = RunFolder.CreateNew(folderPath, keepCheckpoints: 1, log);
         var model = settings.Model with { LatentSize = latent, InputSize = data.Train.PixelsPerImage };
         int epochs = Epochs;
         int perEpoch = data.Train.Count / settings.Training.BatchSize * settings.Training.BatchSize;

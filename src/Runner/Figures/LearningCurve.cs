@@ -36,11 +36,11 @@ internal static class LearningCurve
             {
                 using var doc = JsonDocument.Parse(line);
                 var root = doc.RootElement;
-                if (!root.TryGetProperty("samples", out var s) || s.ValueKind != JsonValueKind.Number) continue;
+                if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("samples", out var s) || s.ValueKind != JsonValueKind.Number || !s.TryGetInt64(out long samples)) continue;
                 double sec = Number(root, "seconds");
                 // metrics.jsonl holds each epoch's own seconds; curve.jsonl the running total.
                 if (!cumulative && double.IsFinite(sec)) { seconds += sec; sec = seconds; }
-                points.Add(new CurvePoint(s.GetInt64(), Number(root, "train_elbo"), Number(root, "test_elbo"), sec));
+                points.Add(new CurvePoint(samples, Number(root, "train_elbo"), Number(root, "test_elbo"), sec));
             }
             catch (JsonException)
             {
