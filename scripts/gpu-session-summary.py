@@ -20,7 +20,7 @@ def main(logs, runs):
     steps = read_steps(os.path.join(logs, "steps.tsv"))
     lines = ["GPU session summary", ""]
     lines += section_steps(steps)
-    for section in (section_gpu, section_devices, section_verify, section_bench, section_kernels,
+    for section in (section_gpu, section_devices, section_verify, section_determinism, section_bench, section_kernels,
                     section_training, section_tests):
         lines.append("")
         try:
@@ -90,6 +90,15 @@ def section_verify(logs, runs, steps):
     meaning = {"0": "every value identical to the CPU", "5": "MISMATCH against the CPU (see the log's table)",
                "4": "the accelerator could not be used"}
     return [f"verify: {row['status']}: {meaning.get(row['exit'], 'see the log')}"]
+
+
+def section_determinism(logs, runs, steps):
+    text = log_of(logs, steps, "determinism")
+    if text is None:
+        return ["determinism: not run"]
+    lines = ["determinism (byte-identical checkpoints, MNIST, 2 epochs):"]
+    lines += ["  " + line for line in text.splitlines() if line.startswith(("identical:", "DIFFERENT:"))]
+    return lines if len(lines) > 1 else [f"determinism: {steps['determinism']['status']}, no comparison in the log"]
 
 
 def section_bench(logs, runs, steps):

@@ -5,11 +5,12 @@
 #   bash scripts/gpu-session.sh
 #
 # It needs .device/bundle.tar.gz and MNIST in .device/mnist/ (the four IDX files, raw or .gz), which
-# scripts/gpu-bundle.sh puts there (docs/cuda.md, "Measuring on a GPU node"). Steps, in this order (measurements first, so a
-# slow test run cannot crowd them out): the GPU and its software, unpacking the bundle, the data,
-# `ilgpuvae devices`, `verify`, `bench` at batch 100 and 1024, `bench --kernels`, `train` on MNIST (the
-# default, and with CUDA graphs off when this build can turn them off, with `bench` at batch 100 again),
-# the PyTorch baseline on the same data, the CUDA tests, and the whole test suite when time is left.
+# scripts/gpu-bundle.sh puts there (docs/cuda.md, "Measuring on a GPU node"). Steps, in this order (the
+# checks and measurements first, so a slow test run cannot crowd them out): the GPU and its software,
+# unpacking the bundle, the data, `ilgpuvae devices`, `verify`, the determinism checks (CUDA and CPU write
+# the same checkpoint; a run stopped on CUDA resumes on the CPU exactly), `bench` at batch 100 with CUDA
+# graphs on and off and at batch 1024, the PyTorch baseline on the same data, `train` on MNIST with graphs
+# on and off, `bench --kernels`, the CUDA tests, and the whole test suite when time is left.
 #
 # Results go to $OUT when it is set (the device tool brings that folder back), else ./gpu-session-out:
 # summary.txt (each step's outcome and the key numbers) and logs.tar.gz (every step's log and JSON). Both
@@ -61,22 +62,6 @@ tests=$bin/IlgpuVae.Tests
 export DOTNET_ROOT=$bin
 # MNIST is unpacked here, and the engine checks its SHA-256 when it loads it (`--data mnist`).
 export ILGPUVAE_DATA_DIR=$work/data
-# A fresh kernel cache: the first CUDA step (devices/verify) pays for the NVRTC compile, the later ones load it.
-export ILGPUVAE_KERNEL_CACHE=$work/kernel-cache
-# NVRTC comes with the toolkit; the engine looks in $CUDA_HOME/lib64 and /usr/local/cuda/lib64.
-if [[ -z ${CUDA_HOME:-} ]] && command -v nvcc > /dev/null; then
-  CUDA_HOME=$(dirname "$(dirname "$(readlink -f "$(command -v nvcc)")")")
-  export CUDA_HOME
-fi
-# A toolkit-less node may still have NVRTC from PyTorch's pip packages (nvidia-cuda-nvrtc): put its folder
-# on the loader's path, which the engine's first candidates (libnvrtc.so.13, .12) go through.
-if ! compgen -G "${CUDA_HOME:-/usr/local/cuda}/lib64/libnvrtc.so*" > /dev/null && command -v python3 > /dev/null; then
-  nvrtc=$(python3 -c 'import glob, site; found = sorted(f for p in site.getsitepackages() for f in glob.glob(p + "/nvidia/**/libnvrtc.so*", recursive=True)); print(found[0] if found else "")' 2> /dev/null)
-  if [[ -n $nvrtc ]]; then
-    LD_LIBRARY_PATH=$(dirname "$nvrtc")${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
-    export LD_LIBRARY_PATH
-  fi
-fi
 # .NET needs ICU for culture data unless told to run without it; the engine formats numbers with the
 # invariant culture, so on a node without libicu its output is the same in invariant mode.
 if ! ldconfig -p 2> /dev/null | grep -q 'libicuuc\.so'; then
@@ -172,8 +157,7 @@ describe_environment() {
   uname -a
   echo "cores: $(nproc)"
   echo "LD_LIBRARY_PATH=${LD_LIBRARY_PATH:-} DOTNET_SYSTEM_GLOBALIZATION_INVARIANT=${DOTNET_SYSTEM_GLOBALIZATION_INVARIANT:-0}"
-  echo "CUDA_HOME=${CUDA_HOME:-} ACCEL=$accel EPOCHS=$epochs TRAIN_LIMIT=${train_limit:-all} budget=${budget}s"
-  ls -l /usr/local/cuda*/lib64/libnvrtc.so* 2> /dev/null
+  echo "ACCEL=$accel EPOCHS=$epochs TRAIN_LIMIT=${train_limit:-all} budget=${budget}s"
   python3 --version 2>&1
   if [[ $accel == cuda ]]; then
     check_exports
@@ -182,24 +166,36 @@ describe_environment() {
   fi
 }
 # shellcheck disable=SC2317
-# Lists every driver and NVRTC function the engine binds (read from the binding files, so the list never
-# goes stale) that the installed libraries do not export. Some may be missing without harm: one of the two
-# names of cuEventElapsedTime, and the optional graph functions (the engine then launches directly).
+# Lists the driver functions the engine calls itself (the CUDA graph calls of CudaGraphNative.cs, read from
+# that file so the list never goes stale) that the installed driver does not export; ILGPU binds the rest.
+# A missing one only turns graphs off: the engine then launches each step's kernels directly.
 check_exports() {
-  local pair lib file prefix path name missing
-  for pair in "libcuda.so.1:src/Engine/Accelerators/Cuda/CudaNative.cs:cu" "libnvrtc.so:src/Engine/Accelerators/Cuda/NvrtcNative.cs:nvrtc"; do
-    IFS=: read -r lib file prefix <<< "$pair"
-    path=$(ldconfig -p | awk -v l="$lib" '$1 ~ "^"l {print $NF; exit}')
-    [[ -z $path ]] && path=$(find "${CUDA_HOME:-/usr/local/cuda}/lib64" -maxdepth 1 -name "$lib*" 2> /dev/null | sort | head -n 1)
-    if [[ -z $path ]]; then echo "exports: $lib not found"; continue; fi
-    missing=()
-    for name in $(grep -ohE "\"${prefix}[A-Z][A-Za-z0-9_]*\"" "$file" | tr -d '"' | sort -u); do
-      nm -D --defined-only "$path" 2> /dev/null | grep -qw "$name" || missing+=("$name")
-    done
-    echo "exports of $path: ${#missing[@]} of the bound functions missing${missing[*]:+: ${missing[*]}}"
+  local path name missing=()
+  path=$(ldconfig -p | awk '$1 ~ "^libcuda.so.1" {print $NF; exit}')
+  if [[ -z $path ]]; then echo "exports: libcuda.so.1 not found"; return; fi
+  for name in $(grep -ohE 'int (cu[A-Za-z0-9_]+)\(' src/Engine/Accelerators/Cuda/CudaGraphNative.cs | sed -E 's/int (cu[A-Za-z0-9_]+)\(/\1/' | sort -u); do
+    nm -D --defined-only "$path" 2> /dev/null | grep -qw "$name" || missing+=("$name")
   done
+  echo "exports of $path: ${#missing[@]} of the graph functions missing${missing[*]:+: ${missing[*]}}"
 }
-export -f prepare_mnist describe_environment check_exports
+# shellcheck disable=SC2317
+# The determinism checks: the same MNIST training (2 epochs) on ACCEL and on the CPU writes byte-identical
+# checkpoints, and a run stopped on ACCEL after its first epoch and resumed on the CPU ends in the same bytes.
+determinism() {
+  local dir=$1 args=(train --data mnist -q) status=0
+  [[ -n $train_limit ]] && args+=(--train-limit "$train_limit")
+  "$ilgpuvae" "${args[@]}" --epochs 2 --accelerator "$accel" --out "$dir/$accel" || return 1
+  "$ilgpuvae" "${args[@]}" --epochs 2 --accelerator cpu --out "$dir/cpu" || return 1
+  "$ilgpuvae" "${args[@]}" --epochs 1 --accelerator "$accel" --out "$dir/$accel-then-cpu" || return 1
+  "$ilgpuvae" train --resume "$dir/$accel-then-cpu" --epochs 2 -q --accelerator cpu || return 1
+  for other in cpu "$accel-then-cpu"; do
+    if cmp "$dir/$accel/model.ckpt" "$dir/$other/model.ckpt"; then echo "identical: $accel and $other (sha256 $(sha256sum < "$dir/$accel/model.ckpt" | cut -c1-16)…)"
+    else echo "DIFFERENT: $accel and $other"; status=1; fi
+  done
+  for run in "$accel" cpu "$accel-then-cpu"; do echo "$run:"; cat "$dir/$run/metrics.jsonl"; done
+  return $status
+}
+export -f prepare_mnist describe_environment check_exports determinism
 export ilgpuvae mnist_src accel epochs train_limit budget
 
 train_args=(train --accelerator "$accel" --epochs "$epochs" --data mnist)
@@ -216,18 +212,20 @@ else
 fi
 run_step data 90 bash -c prepare_mnist
 run_step devices 60 "$ilgpuvae" devices
-run_step verify 180 "$ilgpuvae" verify --accelerator "$accel"
-run_step bench-100 90 --stdout "$logs/bench-100.json" "$ilgpuvae" bench --accelerator "$accel" --batch-size 100 --json
-run_step bench-1024 90 --stdout "$logs/bench-1024.json" "$ilgpuvae" bench --accelerator "$accel" --batch-size 1024 --json
-run_step bench-kernels 150 --stdout "$logs/bench-kernels.json" "$ilgpuvae" bench --kernels --accelerator "$accel" --json
-run_step train 150 "$ilgpuvae" "${train_args[@]}" --out "$runs/train"
-# The same training with each kernel launched on its own instead of replayed as a CUDA graph, for
-# (`--no-cuda-graphs`).
-run_step train-graphs-off 150 "$ilgpuvae" "${train_args[@]}" --no-cuda-graphs --out "$runs/train-graphs-off"
-run_step bench-100-graphs-off 90 --stdout "$logs/bench-100-graphs-off.json" "$ilgpuvae" bench --accelerator "$accel" --batch-size 100 --no-cuda-graphs --json
+run_step verify 150 "$ilgpuvae" verify --accelerator "$accel"
+run_step determinism 150 bash -c 'determinism "$1"' _ "$runs/determinism"
+run_step bench-100 60 --stdout "$logs/bench-100.json" "$ilgpuvae" bench --accelerator "$accel" --batch-size 100 --json
+run_step bench-100-graphs-off 60 --stdout "$logs/bench-100-graphs-off.json" "$ilgpuvae" bench --accelerator "$accel" --batch-size 100 --no-cuda-graphs --json
+run_step bench-1024 60 --stdout "$logs/bench-1024.json" "$ilgpuvae" bench --accelerator "$accel" --batch-size 1024 --json
 pytorch_args=(--data "$ILGPUVAE_DATA_DIR/mnist" --epochs "$epochs" --json)
-run_step pytorch 180 --stdout "$logs/pytorch.json" python3 bench/pytorch/vae_epoch.py "${pytorch_args[@]}"
-run_step tests-cuda 240 "$tests" --filter "FullyQualifiedName~Cuda" --results-directory "$work/test-results"
+run_step pytorch 120 --stdout "$logs/pytorch.json" python3 bench/pytorch/vae_epoch.py "${pytorch_args[@]}"
+run_step train 90 "$ilgpuvae" "${train_args[@]}" --out "$runs/train"
+# The same training with each kernel launched on its own instead of replayed as a CUDA graph.
+run_step train-graphs-off 90 "$ilgpuvae" "${train_args[@]}" --no-cuda-graphs --out "$runs/train-graphs-off"
+run_step bench-kernels 120 --stdout "$logs/bench-kernels.json" "$ilgpuvae" bench --kernels --accelerator "$accel" --json
+# Every test that runs on CUDA (the device families' tests name their family; ILGPUVAE_REQUIRE_CUDA makes a
+# CUDA test fail rather than skip when the GPU cannot be used).
+run_step tests-cuda 180 env ILGPUVAE_REQUIRE_CUDA=1 "$tests" --filter "Name~cuda|FullyQualifiedName~Cuda" --results-directory "$work/test-results"
 if [[ $full_suite == 1 ]]; then
   if ((budget - SECONDS >= 150)); then
     run_step tests-all 400 "$tests" --results-directory "$work/test-results"

@@ -50,7 +50,10 @@ internal sealed class SharedOptions
         int? threads = parse.GetValue(Threads);
         if (threads is < 1 or > MaxThreads) throw new InputException($"--threads must be between 1 and {MaxThreads}, got {threads}");
         var accelerator = AcceleratorFactory.Create(kind, parse.GetValue(Device), new AcceleratorOptions(threads, CudaGraphs: !parse.GetValue(NoCudaGraphs)));
-        console.Log($"accelerator: {accelerator.Name}");
+        console.Log(accelerator is Engine.Accelerators.Ilgpu.IlgpuAccelerator device
+            ? string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                $"accelerator: {accelerator.Name} (ILGPU compiled and loaded {Kernels.Device.DeviceKernelCatalog.All.Count} kernels in {device.KernelCompileTime.TotalSeconds:F2} s)")
+            : $"accelerator: {accelerator.Name}");
         return accelerator;
     }
 

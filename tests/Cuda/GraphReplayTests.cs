@@ -1,3 +1,4 @@
+using IlgpuVae.Engine.Accelerators;
 using IlgpuVae.Engine.Accelerators.Cuda;
 using NUnit.Framework;
 
@@ -225,6 +226,29 @@ public sealed class GraphReplayTests
         Assert.That(attempts, Is.EqualTo(2), "captured once, then run directly where the error is real");
         Assert.That(driver.Capturing, Is.False, "the capture was ended");
         Assert.That(driver.Executed, Is.EqualTo(new[] { "gather" }), "only the direct attempt ran");
+        Assert.That(driver.LiveGraphs, Is.Zero);
+        Assert.That(replay.DisabledReason, Is.Null, "a caller's error is no reason to stop using graphs");
+        replay.Run(Step(driver, 1));
+        Assert.That(replay.Replays, Is.EqualTo(1), "the next sequence is replayed as a graph");
+    }
+
+    [Test]
+    public void ADriverErrorDuringCaptureTurnsGraphsOff()
+    {
+        var driver = new SimulatedDriver();
+        var replay = new GraphReplay(driver, null);
+        int attempts = 0;
+        replay.Run(() =>
+        {
+            attempts++;
+            driver.Launch("gather");
+            if (attempts == 1) throw new AcceleratorFailureException("cuLaunchKernel failed: CUDA_ERROR_STREAM_CAPTURE_UNSUPPORTED (900)");
+        });
+
+        Assert.That(attempts, Is.EqualTo(2), "captured once, then run directly");
+        Assert.That(driver.Executed, Is.EqualTo(new[] { "gather" }));
+        Assert.That(replay.DisabledReason, Does.Contain("a launch failed during capture").And.Contain("CAPTURE_UNSUPPORTED"));
+        Assert.That(driver.Capturing, Is.False);
         Assert.That(driver.LiveGraphs, Is.Zero);
     }
 

@@ -11,15 +11,16 @@ namespace IlgpuVae.Kernels.Math;
 /// Every function is a fixed sequence of IEEE binary32 operations: + − × ÷, <see cref="MathF.Sqrt"/>,
 /// <see cref="MathF.FusedMultiplyAdd"/> (written wherever one rounding is meant; the .NET JIT never
 /// contracts <c>a * b + c</c> by itself), exact bit operations, comparisons and conversions of small
-/// integers. No double intermediates, no libm. The device header <c>src/Kernels/Device/detmath.h</c>
-/// is the same code line by line (in the same order, with the same names in snake case), compiled with
-/// FP contraction off, so a C compiler executing it produces the same bits as this class.
+/// integers. No double intermediates, no libm. The same code runs on every accelerator: the SIMD CPU
+/// kernels call it for their scalar parts (and <c>DeterministicMathVector</c> is it lane by lane), and the
+/// ILGPU device kernels (<c>IlgpuVae.Kernels.Device</c>) call it directly, compiled by ILGPU to PTX or
+/// OpenCL C with contraction off and explicit FMA (<c>MathF.FusedMultiplyAdd</c> becomes one fused
+/// operation), so a device executing it produces the same bits as this class.
 /// </para>
 /// <para>
-/// The constants below are the exact binary32 values of the device header's <c>DET_*</c> macros
-/// (written there as C99 hex-float literals; <c>Ln2Hi</c> ↔ <c>DET_LN2_HI</c>, and so on). Each
-/// C# literal is the shortest decimal that rounds to that float; the tests parse the header and check
-/// that every pair has the same bits.
+/// Each constant's documentation gives its bits and its C99 hex-float value; each C# literal is the
+/// shortest decimal that rounds to that float. The code avoids the expression shapes that ILGPU's IR
+/// folds against IEEE rules (x + 0, 0 − x, (x + c1) + c2, (x·c1)·c2).
 /// </para>
 /// <para>
 /// NaN handling is explicit so that NaN bits are reproducible too: a NaN argument is returned
@@ -234,7 +235,7 @@ public static class DeterministicMath
     // Functions
     // ------------------------------------------------------------------------------------------
 
-    /// <summary>e^x in binary32, identical in bits to <c>det_exp</c> on every device.</summary>
+    /// <summary>e^x in binary32.</summary>
     /// <param name="x">Any float.</param>
     /// <returns>e^x; +∞ for x &gt; <see cref="ExpOverflow"/>, +0 for x &lt; <see cref="ExpUnderflow"/>,
     /// the argument itself for NaN.</returns>
@@ -377,7 +378,7 @@ public static class DeterministicMath
         return LogKernel(m - 1f, e, c);
     }
 
-    /// <summary>Natural logarithm in binary32, identical in bits to <c>det_log</c> on every device.</summary>
+    /// <summary>Natural logarithm in binary32.</summary>
     /// <param name="x">Any float.</param>
     /// <returns>ln x; −∞ for ±0, the canonical NaN for x &lt; 0, +∞ for +∞, the argument itself for NaN.</returns>
     /// <remarks>Measured max error: 0.86 ULP over all positive floats, subnormals included.</remarks>
@@ -423,7 +424,7 @@ public static class DeterministicMath
         return LogCore(u, c);
     }
 
-    /// <summary>ln(1 + x) in binary32, accurate for small x; identical in bits to <c>det_log1p</c>.</summary>
+    /// <summary>ln(1 + x) in binary32, accurate for small x.</summary>
     /// <param name="x">Any float.</param>
     /// <returns>ln(1 + x); x itself when 1 + x rounds to 1 (so ±0 keep their sign); −∞ for x = −1;
     /// the canonical NaN for x &lt; −1; +∞ for +∞; the argument itself for NaN.</returns>
@@ -456,7 +457,7 @@ public static class DeterministicMath
         return Log1pCore(x, 0f);
     }
 
-    /// <summary>Hyperbolic tangent in binary32, identical in bits to <c>det_tanh</c>; odd by construction.</summary>
+    /// <summary>Hyperbolic tangent in binary32; odd by construction.</summary>
     /// <param name="x">Any float.</param>
     /// <returns>tanh x; ±1 for |x| ≥ <see cref="TanhSaturation"/>; ±0 keep their sign; the argument
     /// itself for NaN.</returns>
@@ -516,7 +517,7 @@ public static class DeterministicMath
         return AsFloat(AsInt(t) | sign);
     }
 
-    /// <summary>The logistic function 1/(1 + e^−x) in binary32, identical in bits to <c>det_sigmoid</c>.</summary>
+    /// <summary>The logistic function 1/(1 + e^−x) in binary32.</summary>
     /// <param name="x">Any float.</param>
     /// <returns>σ(x) in [0, 1]; the argument itself for NaN.</returns>
     /// <remarks>Measured max error: 0.99 ULP over all floats (the largest errors are for x near −86,
@@ -560,7 +561,7 @@ public static class DeterministicMath
         return q + res / d;
     }
 
-    /// <summary>softplus(x) = ln(1 + e^x) in binary32, identical in bits to <c>det_softplus</c>.</summary>
+    /// <summary>softplus(x) = ln(1 + e^x) in binary32.</summary>
     /// <param name="x">Any float.</param>
     /// <returns>softplus(x) ≥ 0; +∞ for +∞, +0 for −∞ (and for x below about −103.97, where e^x
     /// underflows), x itself above about 103.97; the argument itself for NaN.</returns>
@@ -598,10 +599,13 @@ public static class DeterministicMath
     }
 
     /// <summary>
-    /// sin(2πu) and cos(2πu) in binary32 (Box–Muller's angle), identical in bits to
-    /// <c>det_sincos_2pi</c>.
+    /// sin(2πu) and cos(2πu) in binary32 (Box–Muller's angle).
     /// </summary>
-    /// <param name="u">Turns; designed for [0, 1]. The reduction is exact for any |u| ≤ 2²⁰.</param>
+    /// <param name="u">
+    /// Turns; designed for [0, 1]. The reduction is exact for any |u| ≤ 2²⁰. A NaN u gives itself for both
+    /// (no arithmetic touches it) and ±∞ the canonical NaN, like the other functions: the NaN that arithmetic
+    /// would make has other bits on a GPU than on x86 (measured on an H200: 0x7FFFFFFF).
+    /// </param>
     /// <param name="sin">sin(2πu).</param>
     /// <param name="cos">cos(2πu).</param>
     /// <remarks>Measured max error over every float in [0, 1]: sin 1.03 ULP, cos 1.03 ULP (relative
@@ -609,6 +613,13 @@ public static class DeterministicMath
     /// multiples of ¼ turn come out as exact ±0 and the error stays relative near them).</remarks>
     public static void SinCosTwoPi(float u, out float sin, out float cos)
     {
+        if (IsNaN(u) || u == float.PositiveInfinity || u == float.NegativeInfinity)
+        {
+            sin = IsNaN(u) ? u : AsFloat(CanonicalNaNBits);
+            cos = sin;
+            return;
+        }
+
         // Quarter turns: q = round(4u) (4u is exact), f = u − q/4 in [−1/8, 1/8], exact because
         // u and q/4 share the grid of u's last bit (Sterbenz-like), so 2πu = q·π/2 + 2πf exactly.
         float t = 4f * u;

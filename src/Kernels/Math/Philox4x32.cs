@@ -3,7 +3,7 @@ namespace IlgpuVae.Kernels.Math;
 /// <summary>
 /// The Philox4x32-10 counter-based random number generator (Salmon, Moraes, Dror and Shaw,
 /// "Parallel random numbers: as easy as 1, 2, 3", SC 2011), with the engine's exact uniform and
-/// Box–Muller normal on top. Identical in bits to <c>src/Kernels/Device/philox.h</c>.
+/// Box–Muller normal on top. The ILGPU device kernels call this same code.
 /// </summary>
 /// <remarks>
 /// A counter-based generator is a pure function of (counter, key): every element draws its own

@@ -1,4 +1,5 @@
 using System.Globalization;
+using ILGPU.Runtime.Cuda;
 
 namespace IlgpuVae.Engine.Accelerators.Cuda;
 
@@ -44,4 +45,12 @@ internal static class Fp32Peak
             ? string.Create(CultureInfo.InvariantCulture,
                 $"{peak / 1e12:0.0} TFLOP/s ({multiprocessors} SMs × {LanesPerMultiprocessor(major, minor)} FP32 lanes × 2 × {clockKilohertz / 1000.0:0.#} MHz)")
             : null;
+
+    /// <summary>The peak of an ILGPU CUDA device, or null (unknown capability). ILGPU reports the clock in MHz (the driver's kHz / 1000).</summary>
+    public static double? FlopsPerSecond(CudaDevice device) =>
+        device.Architecture is { } a ? FlopsPerSecond(a.Major, a.Minor, device.NumMultiprocessors, device.ClockRate * 1000) : null;
+
+    /// <summary>How the peak of an ILGPU CUDA device was worked out, or null.</summary>
+    public static string? Describe(CudaDevice device) =>
+        device.Architecture is { } a ? Describe(a.Major, a.Minor, device.NumMultiprocessors, device.ClockRate * 1000) : null;
 }

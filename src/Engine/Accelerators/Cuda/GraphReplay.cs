@@ -90,11 +90,13 @@ internal sealed class GraphReplay : IDisposable
         }
         catch (Exception e)
         {
-            // Nothing ran: the launches went into the capture. End it, drop graphs, and queue the
-            // sequence directly; a genuine error (a bad shape, say) is raised again there.
+            // Nothing ran: the launches went into the capture. End it and queue the sequence directly, where
+            // a genuine error is raised again. The engine's own refusals and shape checks (an operation a
+            // sequence cannot hold, a buffer too small) are the caller's errors and say nothing about graphs;
+            // anything else (the driver refusing a launch under capture) turns graphs off.
             nint partial = _driver.EndCapture(out _);
             if (partial != 0) _driver.DestroyGraph(partial);
-            Disable($"a launch failed during capture: {e.Message}");
+            if (e is not (InvalidOperationException or ArgumentException)) Disable($"a launch failed during capture: {e.Message}");
             RunDirectly(queueKernels);
             return;
         }

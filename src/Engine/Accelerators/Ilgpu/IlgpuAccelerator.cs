@@ -49,14 +49,10 @@ internal sealed class IlgpuAccelerator : Accelerator
     internal int ComputeUnits => Device.Accelerator.NumMultiprocessors;
 
     /// <summary>The FP32 peak of a CUDA device in FLOP/s, when its compute capability is in <see cref="Fp32Peak"/>'s table; else null.</summary>
-    internal double? Fp32PeakFlops => Device.Accelerator is CudaAccelerator cuda
-        ? Fp32Peak.FlopsPerSecond(cuda.Architecture.Major, cuda.Architecture.Minor, cuda.NumMultiprocessors, cuda.ClockRate)
-        : null;
+    internal double? Fp32PeakFlops => Device.Accelerator is CudaAccelerator cuda ? Fp32Peak.FlopsPerSecond(cuda.Device) : null;
 
     /// <summary>The same peak with how it was worked out, or null.</summary>
-    internal string? Fp32PeakDescription => Device.Accelerator is CudaAccelerator cuda
-        ? Fp32Peak.Describe(cuda.Architecture.Major, cuda.Architecture.Minor, cuda.NumMultiprocessors, cuda.ClockRate)
-        : null;
+    internal string? Fp32PeakDescription => Device.Accelerator is CudaAccelerator cuda ? Fp32Peak.Describe(cuda.Device) : null;
 
     /// <summary>How long opening the device took: ILGPU compiling and loading every kernel (once per process).</summary>
     public TimeSpan KernelCompileTime => Device.CompileTime;

@@ -73,8 +73,7 @@ internal static class IlgpuDevices
                 ["driver"] = d.DriverVersion.ToString(),
                 ["ptx_isa"] = d.InstructionSet?.ToString() ?? "none",
             };
-            if (d.Architecture is { } arch && Fp32Peak.Describe(arch.Major, arch.Minor, d.NumMultiprocessors, d.ClockRate) is { } peak)
-                details["fp32_peak"] = peak;
+            if (Fp32Peak.Describe(d) is { } peak) details["fp32_peak"] = peak;
             list.Add(new AcceleratorInfo(AcceleratorKind.Cuda, i, d.Name, reason is null, details, reason));
         }
         return list;
