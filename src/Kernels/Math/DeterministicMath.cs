@@ -207,7 +207,7 @@ public static class DeterministicMath
     public const float CosC10 = -26.426256f;
 
     // ------------------------------------------------------------------------------------------
-    // Bit-level helpers (AS_INT / AS_FLOAT / FMA in the device dialect)
+    // Bit-level helpers
     // ------------------------------------------------------------------------------------------
 
     private const int PositiveInfinityBits = 0x7F800000;
