@@ -1,3 +1,4 @@
+using System.Globalization;
 using IlgpuVae.Engine;
 using IlgpuVae.Engine.Accelerators;
 using IlgpuVae.Engine.Accelerators.Ilgpu;
@@ -126,7 +127,7 @@ internal static class KernelBench
                 using var cases = new StepKernelCases(accelerator, batches, kernels);
                 var timer = new SteadyStateTimer(accelerator.MeasureDeviceTime);
                 var warmUp = timer.WarmUp([.. cases.Cases.Select(c => c.Launch)], round => progress(done, $"{target.Id}: warm-up round {round}"));
-                log($"{target.Id}: warmed up in {warmUp.Rounds} rounds, {warmUp.Elapsed.TotalSeconds:F1} s" +
+                log(string.Create(CultureInfo.InvariantCulture, $"{target.Id}: warmed up in {warmUp.Rounds} rounds, {warmUp.Elapsed.TotalSeconds:F1} s") +
                     (warmUp.JitSettled ? "" : "; the JIT was still compiling when the warm-up gave up, so early figures may be high"));
                 progress(++done, $"{target.Id}: warmed up");
                 var results = new (KernelCase, CaseTiming)[cases.Cases.Count];
