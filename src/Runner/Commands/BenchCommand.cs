@@ -27,9 +27,10 @@ internal static class BenchCommand
         var latent = new Option<int>("--latent") { Description = "latent size", DefaultValueFactory = _ => 20 };
         var kernels = new Option<bool>("--kernels")
         {
-            Description = "time each kernel of a training step on its own instead, at the paper model's shapes and batch 100 and 1024 (unless --batch-size is given), " +
-                "on the CPU baseline (the cpu accelerator) and beside it: with --accelerator opencl|cuda|ilgpu-cpu that device (--device N), " +
-                "without --accelerator every usable CUDA and OpenCL device; ilgpu-cpu runs only when named, and takes many minutes at these shapes",
+            Description = "time each kernel of a training step on its own instead, in steady state (median time per launch, its spread, each device's speed-up " +
+                "over the CPU), at the paper model's shapes and batch 100 and 1024 unless --batch-size is given: on the CPU baseline (the cpu accelerator) " +
+                "and beside it every usable CUDA and OpenCL device, or with --accelerator opencl|cuda|ilgpu-cpu that family's device (--device N); " +
+                "ilgpu-cpu only when named: at these shapes it takes tens of minutes",
         };
         var kernelIterations = new Option<int?>("--kernel-iterations")
         {
@@ -37,6 +38,7 @@ internal static class BenchCommand
         };
         var only = new Option<string?>("--only")
         {
+            HelpName = "kernel,…",
             Description = "with --kernels: time only these kernels, comma-separated, in the order given (e.g. LinearForward,OptimizerUpdate; "
                 + string.Join(", ", StepKernelCases.KernelNames) + ")",
         };
