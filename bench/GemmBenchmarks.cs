@@ -17,7 +17,7 @@ public class GemmBenchmarks : IWorkCount
     private Accelerator _acc = null!;
     private GemmWorkload _work = null!;
 
-    /// <summary>scalar, cpu, opencl, cuda (those usable here).</summary>
+    /// <summary>scalar, cpu, opencl, cuda (those usable here), ilgpu-cpu when named (see <see cref="Backends"/>).</summary>
     [ParamsSource(nameof(BackendNames))] public string Backend { get; set; } = "cpu";
     /// <summary>Backends available on this machine.</summary>
     public static IEnumerable<string> BackendNames => Backends.Available();

@@ -18,7 +18,7 @@ public class TrainingBenchmarks : IWorkCount
     private Trainer _trainer = null!;
     private readonly ModelConfig _model = new();
 
-    /// <summary>cpu, opencl, cuda (those usable here).</summary>
+    /// <summary>cpu, opencl, cuda (those usable here), ilgpu-cpu when named (see <see cref="Backends"/>).</summary>
     [ParamsSource(nameof(BackendNames))] public string Backend { get; set; } = "cpu";
     /// <summary>Accelerators available on this machine.</summary>
     public static IEnumerable<string> BackendNames => Backends.Accelerators();

@@ -120,16 +120,32 @@ def section_kernels(logs, runs, steps):
     doc = load_json(logs, "bench-kernels.json")
     if doc is None:
         return ["bench --kernels: no result"]
-    peak = doc.get("fp32_peak_gflops")
-    lines = [f"bench --kernels ({doc['timer']}, median of {doc['repeats']}): {doc['accelerator']}",
-             f"  FP32 peak: {peak:.0f} GFLOP/s" if peak else "  FP32 peak: unknown",
-             f"  {'kernel':<24} {'shape':<15} {'batch':>5} {'us/launch':>10} {'GFLOP/s':>9} {'GB/s':>8} {'%peak':>6}"]
+    accelerators = doc["accelerators"]
+    lines = [f"bench --kernels (median of {doc['repeats']} repetitions; speed-up: the CPU baseline's time / the device's):"]
+    for a in accelerators:
+        facts = [a["timer"], f"warm-up {a['warm_up_rounds']} rounds" + ("" if a["jit_settled"] else ", JIT still compiling")]
+        if a.get("fp32_peak_gflops"):
+            facts.append(f"FP32 peak {a['fp32_peak_gflops']:.0f} GFLOP/s")
+        if a["baseline"]:
+            facts.append("the CPU baseline")
+        lines.append(f"  {a['id']}: {a['name']} ({'; '.join(facts)})")
+
+    def f(v, fmt):
+        return format(v, fmt) if v is not None else "-"
+
+    columns = []
+    for a in accelerators:
+        columns.append((a["id"] + " us", lambda t: f(t["microseconds_per_launch"], ".2f")))
+        if a.get("fp32_peak_gflops"):
+            columns.append(("%peak", lambda t: f(t["percent_of_fp32_peak"], ".1f")))
+        if not a["baseline"]:
+            columns.append(("speed-up", lambda t: f(t["speedup_over_baseline"], ".3g")))
+    owners = [i for i, a in enumerate(accelerators)
+              for _ in range(1 + bool(a.get("fp32_peak_gflops")) + (not a["baseline"]))]
+    lines.append(f"  {'kernel':<22} {'shape':<22} {'batch':>5}" + "".join(f" {name:>14}" for name, _ in columns))
     for k in doc["kernels"]:
-        def f(v, fmt):
-            return format(v, fmt) if v is not None else "-"
-        lines.append(f"  {k['kernel']:<24} {k['shape']:<15} {k['batch']:>5} {k['microseconds_per_launch']:>10.2f} "
-                     f"{f(k['gflops_per_second'], '.1f'):>9} {f(k['gigabytes_per_second'], '.1f'):>8} "
-                     f"{f(k['percent_of_fp32_peak'], '.1f'):>6}")
+        cells = [cell(k["timings"][owner]) for (_, cell), owner in zip(columns, owners)]
+        lines.append(f"  {k['kernel']:<22} {k['shape']:<22} {k['batch']:>5}" + "".join(f" {c:>14}" for c in cells))
     return lines
 
 

@@ -61,12 +61,19 @@ public sealed partial class JsonOutputTests
         },
         ["bench --kernels"] = new()
         {
-            ["accelerator"] = "string", ["timer"] = "string", ["fp32_peak_gflops"] = "number|null", ["repeats"] = "integer",
+            ["baseline"] = "string|null", ["repeats"] = "integer",
+            ["accelerators"] = "array", ["accelerators[]"] = "object", ["accelerators[].id"] = "string", ["accelerators[].kind"] = "string",
+            ["accelerators[].device"] = "integer", ["accelerators[].name"] = "string", ["accelerators[].baseline"] = "boolean",
+            ["accelerators[].timer"] = "string", ["accelerators[].fp32_peak_gflops"] = "number|null", ["accelerators[].warm_up_rounds"] = "integer",
+            ["accelerators[].warm_up_seconds"] = "number", ["accelerators[].jit_settled"] = "boolean",
             ["kernels"] = "array", ["kernels[]"] = "object", ["kernels[].kernel"] = "string", ["kernels[].shape"] = "string",
-            ["kernels[].batch"] = "integer", ["kernels[].launches"] = "integer", ["kernels[].microseconds_per_launch"] = "number",
-            ["kernels[].gflops_per_second"] = "number|null", ["kernels[].gigabytes_per_second"] = "number|null",
-            ["kernels[].percent_of_fp32_peak"] = "number|null", ["kernels[].repetition_microseconds"] = "array",
-            ["kernels[].repetition_microseconds[]"] = "number",
+            ["kernels[].batch"] = "integer", ["kernels[].flops_per_launch"] = "number|null", ["kernels[].bytes_per_launch"] = "number|null",
+            ["kernels[].timings"] = "array", ["kernels[].timings[]"] = "object", ["kernels[].timings[].accelerator"] = "string",
+            ["kernels[].timings[].launches"] = "integer", ["kernels[].timings[].microseconds_per_launch"] = "number",
+            ["kernels[].timings[].min_microseconds"] = "number", ["kernels[].timings[].max_microseconds"] = "number",
+            ["kernels[].timings[].gflops_per_second"] = "number|null", ["kernels[].timings[].gigabytes_per_second"] = "number|null",
+            ["kernels[].timings[].percent_of_fp32_peak"] = "number|null", ["kernels[].timings[].speedup_over_baseline"] = "number|null",
+            ["kernels[].timings[].repetition_microseconds"] = "array", ["kernels[].timings[].repetition_microseconds[]"] = "number",
         },
         ["bench --peak"] = new()
         {

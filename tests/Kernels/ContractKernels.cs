@@ -149,20 +149,25 @@ internal static class ContractKernels
                 float acc = 0f;
                 for (int l = 0; l < samples; l++)
                 {
-                    int r = i * samples + l;
-                    for (int j = 0; j < latent; j++)
-                    {
-                        float zz = z[r * latent + j], ee = eps[r * latent + j], lv = e[i * 2 * latent + latent + j];
-                        float t = Fma(zz, zz, -lv);
-                        t = Fma(-ee, ee, t);
-                        terms[j] = 0.5f * t;
-                    }
+                    SampleKlTerms(e, eps, z, i, i * samples + l, latent, terms);
                     acc = acc + RowSum32(terms);
                 }
                 kl[i] = acc / samples;
             }
         }
         return kl;
+    }
+
+    /// <summary>The Monte Carlo KL terms of sample row r of datapoint i (also the importance weights'): t = fma(z, z, −lv); t = fma(−ε, ε, t); ½·t.</summary>
+    private static void SampleKlTerms(float[] e, float[] eps, float[] z, int i, int r, int latent, float[] terms)
+    {
+        for (int j = 0; j < latent; j++)
+        {
+            float zz = z[r * latent + j], ee = eps[r * latent + j], lv = e[i * 2 * latent + latent + j];
+            float t = Fma(zz, zz, -lv);
+            t = Fma(-ee, ee, t);
+            terms[j] = 0.5f * t;
+        }
     }
 
     /// <summary>Latent backward, line by line.</summary>
@@ -269,6 +274,50 @@ internal static class ContractKernels
             elbo[i] = acc / samples - kl[i];
         }
         return elbo;
+    }
+
+    /// <summary>Importance log-weights: per sample row r = i·S + l, k = rowsum32 of the Monte Carlo KL terms, w = ll − k.</summary>
+    public static float[] ImportanceLogWeights(float[] e, float[] eps, float[] z, float[] ll, int rows, int latent, int samples)
+    {
+        var w = new float[rows * samples];
+        var terms = new float[latent];
+        for (int i = 0; i < rows; i++)
+        {
+            for (int l = 0; l < samples; l++)
+            {
+                int r = i * samples + l;
+                SampleKlTerms(e, eps, z, i, r, latent, terms);
+                w[r] = ll[r] - RowSum32(terms);
+            }
+        }
+        return w;
+    }
+
+    /// <summary>
+    /// Log-mean-exp of each row: the 32-lane maximum with selects, the shift (0 for an infinite maximum),
+    /// rowsum32 of exp(v − c), then (c + log s) − log(count).
+    /// </summary>
+    public static float[] LogMeanExp(float[] values, int rows, int count)
+    {
+        var result = new float[rows];
+        var p = new float[32];
+        var terms = new float[count];
+        for (int i = 0; i < rows; i++)
+        {
+            var v = values.AsSpan(i * count, count);
+            Array.Fill(p, float.NegativeInfinity);
+            for (int k = 0; k < count; k++) p[k % 32] = v[k] > p[k % 32] ? v[k] : p[k % 32];
+            for (int s = 16; s >= 1; s /= 2)
+                for (int t = 0; t < s; t++) p[t] = p[t + s] > p[t] ? p[t + s] : p[t];
+            float m = p[0];
+            float c = m > float.NegativeInfinity && m < float.PositiveInfinity ? m : 0f;
+            for (int k = 0; k < count; k++) terms[k] = DeterministicMath.Exp(v[k] - c);
+            float sum = RowSum32(terms);
+            float t2 = DeterministicMath.Log(sum);
+            t2 = c + t2;
+            result[i] = t2 - DeterministicMath.Log(count);
+        }
+        return result;
     }
 
     /// <summary>One optimizer update of every element, in place, line by line.</summary>

@@ -121,6 +121,21 @@ public sealed class ExactOrderTests
         return eb.ToArray();
     }
 
+    private static float[] ImportanceLogWeights(CpuAccelerator a, float[] e, float[] eps, float[] z, float[] ll, int rows, int latent, int samples)
+    {
+        using var eb = a.Upload<float>(e); using var epsb = a.Upload<float>(eps); using var zb = a.Upload<float>(z);
+        using var llb = a.Upload<float>(ll); using var wb = a.Allocate<float>(rows * samples);
+        a.Kernels.ImportanceLogWeights(eb, epsb, zb, llb, wb, rows, latent, samples);
+        return wb.ToArray();
+    }
+
+    private static float[] LogMeanExp(CpuAccelerator a, float[] values, int rows, int count)
+    {
+        using var vb = a.Upload<float>(values); using var rb = a.Allocate<float>(rows);
+        a.Kernels.LogMeanExp(vb, rb, rows, count);
+        return rb.ToArray();
+    }
+
     private static float SumRows(CpuAccelerator a, float[] values)
     {
         using var vb = a.Upload<float>(values); using var rb = a.Allocate<float>(1);
@@ -337,6 +352,34 @@ public sealed class ExactOrderTests
         var ll = WideRange(samples, rows * samples);
         var kl = WideRange(samples + 1, rows);
         BitEqual(ContractKernels.ElboRows(ll, kl, rows, samples), ElboRows(Cpu3, ll, kl, rows, samples), "elbo");
+    }
+
+    /// <summary>Importance log-weights: the terms' fma order, the row sum, the subtraction from ll.</summary>
+    [Test, Combinatorial]
+    public void ImportanceLogWeightsIsBitExact([ValueSource(nameof(SumLengths))] int latent, [Values(1, 3)] int samples)
+    {
+        const int rows = 5;
+        var e = WideRange(latent, rows * 2 * latent);
+        var eps = WideRange(latent + 1, rows * samples * latent);
+        var z = WideRange(latent + 2, rows * samples * latent);
+        var ll = WideRange(latent + 3, rows * samples);
+        BitEqual(ContractKernels.ImportanceLogWeights(e, eps, z, ll, rows, latent, samples),
+            ImportanceLogWeights(Cpu3, e, eps, z, ll, rows, latent, samples), "log-weights");
+    }
+
+    /// <summary>Log-mean-exp: the 32-lane maximum with selects, the shift, the row sum of exp, the final order; rows of −∞ and +∞ too.</summary>
+    [TestCaseSource(nameof(SumLengths))]
+    [TestCase(5000)]
+    public void LogMeanExpIsBitExact(int count)
+    {
+        const int rows = 6;
+        var random = new Random(count);
+        var values = new float[rows * count];
+        for (int i = 0; i < values.Length; i++) values[i] = (float)(random.NextDouble() * 200 - 150);
+        values.AsSpan(3 * count, count).Fill(float.NegativeInfinity);
+        values[4 * count + count / 2] = float.PositiveInfinity;
+        values[5 * count] = -0f;
+        BitEqual(ContractKernels.LogMeanExp(values, rows, count), LogMeanExp(Cpu3, values, rows, count), "log-mean-exp");
     }
 
     /// <summary>Three updates of each rule over 10 000 elements (three 4096-element work items).</summary>

@@ -3,7 +3,10 @@ using IlgpuVae.Kernels;
 
 namespace IlgpuVae.Engine.Benchmarking;
 
-/// <summary>The memory-bound and row-wise kernels of a training step (and the Gaussian decoder's and Adam's), as the suites name them.</summary>
+/// <summary>
+/// The memory-bound and row-wise kernels of a training step (and the Gaussian decoder's, Adam's and the
+/// importance-sampling estimate's), as the suites name them.
+/// </summary>
 internal enum ElementwiseKernel
 {
     /// <summary>ε from Philox + Box–Muller and z = μ + σε.</summary>
@@ -16,19 +19,25 @@ internal enum ElementwiseKernel
     BernoulliLogLikelihood,
     /// <summary>Gaussian log-likelihood per row and its gradients.</summary>
     GaussianLogLikelihood,
-    /// <summary>Per-datapoint ELBO and the batch sum (two launches).</summary>
-    ElboRowsAndSum,
+    /// <summary>Per-datapoint ELBO from the log-likelihood and KL rows.</summary>
+    ElboRows,
+    /// <summary>The 32-lane sum of the batch's per-datapoint ELBOs.</summary>
+    SumRows,
     /// <summary>Adagrad (the paper's optimizer) over every parameter of the paper's model.</summary>
     AdagradUpdate,
     /// <summary>Adam over every parameter of the paper's model.</summary>
     AdamUpdate,
     /// <summary>Minibatch gather from bytes with grey levels.</summary>
     GatherBatch,
+    /// <summary>Importance log-weights of one sample per datapoint (`eval`'s log p(x) estimate).</summary>
+    ImportanceLogWeights,
+    /// <summary>Log-mean-exp over K = <see cref="PaperShapes.ImportanceSamples"/> log-weights per datapoint (`eval`'s log p(x) estimate).</summary>
+    LogMeanExp,
 }
 
 /// <summary>
 /// Inputs for timing the memory-bound and row-wise kernels at the paper model's sizes (784 pixels, 20
-/// latent units, its 815,824 parameters) for one batch size: random values on the host and on an
+/// latent units, its 815,824 parameters, the K = 5000 importance samples of `eval`) for one batch size: random values on the host and on an
 /// accelerator, and what each kernel writes. One place builds them, and counts each kernel's memory
 /// traffic, for both the BenchmarkDotNet suites (bench/ElementwiseBenchmarks.cs, which also run the
 /// scalar baseline on the host copies) and `ilgpuvae bench --kernels`.
@@ -39,7 +48,7 @@ internal sealed class ElementwiseWorkload : IDisposable
     private const int MinimumDatasetImages = 10_000;
 
     private readonly Accelerator _accelerator;
-    private readonly DeviceBuffer<float> _e, _eps, _z, _dz, _de, _logits, _gauss, _x, _ll, _grad, _ggrad, _kl, _elbo, _sum, _p, _g, _s0, _s1;
+    private readonly DeviceBuffer<float> _e, _eps, _z, _dz, _de, _logits, _gauss, _x, _ll, _grad, _ggrad, _kl, _elbo, _sum, _p, _g, _s0, _s1, _w, _lw, _lme;
     private readonly DeviceBuffer<byte> _data;
     private readonly DeviceBuffer<int> _indices;
 
@@ -64,6 +73,7 @@ internal sealed class ElementwiseWorkload : IDisposable
         for (long i = 0; i < HostX.Length; i++) HostX[i] = random.Next(256) / 255f;
         HostLogLikelihood = Host(rows, 100);
         HostKl = Host(rows, 10);
+        HostLogWeights = Host(rows * (long)ImportanceSamples, 60);
         HostParameters = Host(Parameters, 0.02);
         HostGradients = Host(Parameters, 0.01);
         HostState0 = new float[Parameters];
@@ -88,6 +98,9 @@ internal sealed class ElementwiseWorkload : IDisposable
         _ggrad = accelerator.Allocate<float>(rows * 2L * Pixels);
         _elbo = accelerator.Allocate<float>(rows);
         _sum = accelerator.Allocate<float>(1);
+        _w = accelerator.Allocate<float>(rows);
+        _lw = accelerator.Upload<float>(HostLogWeights);
+        _lme = accelerator.Allocate<float>(rows);
         _p = accelerator.Upload<float>(HostParameters);
         _g = accelerator.Upload<float>(HostGradients);
         _s0 = accelerator.Upload<float>(HostState0);
@@ -105,6 +118,9 @@ internal sealed class ElementwiseWorkload : IDisposable
     /// <summary>Parameters updated by the optimizer kernels (815,824).</summary>
     public static int Parameters => PaperShapes.Parameters;
 
+    /// <summary>Log-weights per datapoint that <see cref="ElementwiseKernel.LogMeanExp"/> reduces (K = 5000).</summary>
+    public static int ImportanceSamples => PaperShapes.ImportanceSamples;
+
     /// <summary>The Philox key of the sampling and gather kernels.</summary>
     public static RandomKey Key { get; } = new(7, RandomStream.TrainNoise, 3);
 
@@ -120,6 +136,7 @@ internal sealed class ElementwiseWorkload : IDisposable
     public float[] HostX { get; }
     public float[] HostLogLikelihood { get; }
     public float[] HostKl { get; }
+    public float[] HostLogWeights { get; }
     public float[] HostParameters { get; }
     public float[] HostGradients { get; }
     public float[] HostState0 { get; }
@@ -134,7 +151,7 @@ internal sealed class ElementwiseWorkload : IDisposable
     public static OptimizerScalars UpdateScalars(OptimizerKind kind) =>
         OptimizerScalars.ForStep(kind, 1e-9f, 0f, 1e-8f, 0.9f, 0.999f, 0.9f, 0.999f);
 
-    /// <summary>Queues one call of <paramref name="kernel"/> (two launches for <see cref="ElementwiseKernel.ElboRowsAndSum"/>); does not wait.</summary>
+    /// <summary>Queues one launch of <paramref name="kernel"/>; does not wait.</summary>
     public void Launch(ElementwiseKernel kernel)
     {
         var k = _accelerator.Kernels;
@@ -145,13 +162,13 @@ internal sealed class ElementwiseWorkload : IDisposable
             case ElementwiseKernel.LatentBackward: k.LatentBackward(_e, _eps, _z, _dz, _de, Rows, Latent, 1, 0.01f, KlEstimator.Analytic); break;
             case ElementwiseKernel.BernoulliLogLikelihood: k.BernoulliLogLikelihood(_logits, _x, _ll, _grad, Rows, Pixels, 1, 0.01f); break;
             case ElementwiseKernel.GaussianLogLikelihood: k.GaussianLogLikelihood(_gauss, _x, _ll, _ggrad, Rows, Pixels, 1, 0.01f, -6f); break;
-            case ElementwiseKernel.ElboRowsAndSum:
-                k.ElboRows(_ll, _kl, _elbo, Rows, 1);
-                k.SumRows(_elbo, _sum, Rows);
-                break;
+            case ElementwiseKernel.ElboRows: k.ElboRows(_ll, _kl, _elbo, Rows, 1); break;
+            case ElementwiseKernel.SumRows: k.SumRows(_ll, _sum, Rows); break;
             case ElementwiseKernel.AdagradUpdate: k.OptimizerUpdate(_p, _g, _s0, _s1, Parameters, UpdateScalars(OptimizerKind.Adagrad)); break;
             case ElementwiseKernel.AdamUpdate: k.OptimizerUpdate(_p, _g, _s0, _s1, Parameters, UpdateScalars(OptimizerKind.Adam)); break;
             case ElementwiseKernel.GatherBatch: k.GatherBatch(_data, _indices, _x, 0, Rows, Pixels, Binarization.None, Key); break;
+            case ElementwiseKernel.ImportanceLogWeights: k.ImportanceLogWeights(_e, _eps, _z, _ll, _w, Rows, Latent, 1); break;
+            case ElementwiseKernel.LogMeanExp: k.LogMeanExp(_lw, _lme, Rows, ImportanceSamples); break;
             default: throw new ArgumentOutOfRangeException(nameof(kernel), kernel, null);
         }
     }
@@ -170,16 +187,19 @@ internal sealed class ElementwiseWorkload : IDisposable
         ElementwiseKernel.LatentBackward => 4.0 * rows * Latent * 7,               // read e(2), ε, z, dz; write dE(2)
         ElementwiseKernel.BernoulliLogLikelihood => 4.0 * rows * (3 * Pixels + 1), // read logits, x; write gradient, ll
         ElementwiseKernel.GaussianLogLikelihood => 4.0 * rows * (5 * Pixels + 1),  // read output(2), x; write gradients(2), ll
-        ElementwiseKernel.ElboRowsAndSum => 4.0 * rows * 3,                        // read ll, kl; write elbo (the sum's one value aside)
+        ElementwiseKernel.ElboRows => 4.0 * rows * 3,                              // read ll, kl; write elbo
+        ElementwiseKernel.SumRows => 4.0 * (rows + 1),                             // read the rows; write the sum
         ElementwiseKernel.AdagradUpdate => 4.0 * Parameters * 5,                   // read θ, g, h; write θ, h
         ElementwiseKernel.AdamUpdate => 4.0 * Parameters * 7,                      // read θ, g, m, v; write θ, m, v
         ElementwiseKernel.GatherBatch => (1.0 + 4.0) * rows * Pixels,              // read bytes; write floats
+        ElementwiseKernel.ImportanceLogWeights => 4.0 * rows * (4 * Latent + 2),   // read e(2), ε, z, ll; write w
+        ElementwiseKernel.LogMeanExp => 4.0 * rows * (ImportanceSamples + 1),      // read the log-weights once; write the estimate
         _ => throw new ArgumentOutOfRangeException(nameof(kernel), kernel, null),
     };
 
     public void Dispose()
     {
-        foreach (var buffer in new[] { _e, _eps, _z, _dz, _de, _logits, _gauss, _x, _ll, _grad, _ggrad, _kl, _elbo, _sum, _p, _g, _s0, _s1 }) buffer.Dispose();
+        foreach (var buffer in new[] { _e, _eps, _z, _dz, _de, _logits, _gauss, _x, _ll, _grad, _ggrad, _kl, _elbo, _sum, _p, _g, _s0, _s1, _w, _lw, _lme }) buffer.Dispose();
         _data.Dispose();
         _indices.Dispose();
     }

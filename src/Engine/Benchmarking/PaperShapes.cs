@@ -1,3 +1,4 @@
+using IlgpuVae.Engine.Evaluation;
 using IlgpuVae.Engine.Model;
 
 namespace IlgpuVae.Engine.Benchmarking;
@@ -19,6 +20,9 @@ internal static class PaperShapes
 
     /// <summary>Latent units (20).</summary>
     public static int Latent => Model.LatentSize;
+
+    /// <summary>K, the importance samples per datapoint of `eval`'s log p(x) estimate (5000, its default): what log-mean-exp reduces.</summary>
+    public static int ImportanceSamples { get; } = new MarginalLikelihoodOptions().Samples;
 
     /// <summary>Parameters (815,824): what the optimizer kernels update.</summary>
     public static int Parameters { get; } = checked((int)new ParameterLayout(Model).Count);

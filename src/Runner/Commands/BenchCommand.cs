@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
+using IlgpuVae.Engine.Accelerators;
 using IlgpuVae.Engine.Benchmarking;
 using IlgpuVae.Engine.Data;
 using IlgpuVae.Engine.Model;
@@ -26,11 +27,20 @@ internal static class BenchCommand
         var latent = new Option<int>("--latent") { Description = "latent size", DefaultValueFactory = _ => 20 };
         var kernels = new Option<bool>("--kernels")
         {
-            Description = "time each kernel of a training step on its own instead (device time per launch; the paper model's shapes, batch 100 and 1024 unless --batch-size is given)",
+            Description = "time each kernel of a training step on its own instead, in steady state (median time per launch, its spread, each device's speed-up " +
+                "over the CPU), at the paper model's shapes and batch 100 and 1024 unless --batch-size is given: on the CPU baseline (the cpu accelerator) " +
+                "and beside it every usable CUDA and OpenCL device, or with --accelerator opencl|cuda|ilgpu-cpu that family's device (--device N); " +
+                "ilgpu-cpu only when named: at these shapes it takes tens of minutes",
         };
         var kernelIterations = new Option<int?>("--kernel-iterations")
         {
             Description = "with --kernels: launches per timed repetition (default: enough for 20 ms)",
+        };
+        var only = new Option<string?>("--only")
+        {
+            HelpName = "kernel,…",
+            Description = "with --kernels: time only these kernels, comma-separated, in the order given (e.g. LinearForward,OptimizerUpdate; "
+                + string.Join(", ", StepKernelCases.KernelNames) + ")",
         };
         var peak = new Option<bool>("--peak")
         {
@@ -38,7 +48,7 @@ internal static class BenchCommand
         };
         var json = JsonOutput.CreateOption();
         var command = new Command("bench", "Measure training throughput of the paper's model on synthetic 28×28 data, with --kernels the time of each kernel, or with --peak the CPU's FP32 FMA peak.")
-            { batch, steps, repeats, hidden, latent, kernels, kernelIterations, peak, json };
+            { batch, steps, repeats, hidden, latent, kernels, kernelIterations, only, peak, json };
         shared.AddAcceleratorOptions(command);
         command.SetAction(parse =>
         {
@@ -47,7 +57,7 @@ internal static class BenchCommand
             bool Given(Option option) => parse.GetResult(option) is { Implicit: false };
             if (parse.GetValue(peak))
             {
-                foreach (var option in new Option[] { batch, steps, hidden, latent, kernels, kernelIterations, shared.Accelerator, shared.Device, shared.NoCudaGraphs })
+                foreach (var option in new Option[] { batch, steps, hidden, latent, kernels, kernelIterations, only, shared.Accelerator, shared.Device, shared.NoCudaGraphs })
                     if (Given(option)) throw new Engine.InputException($"{option.Name} does not apply to bench --peak, which measures the CPU's FMA units");
                 return FmaPeakBench.Run(console, parse.GetValue(shared.Threads), reps, parse.GetValue(json));
             }
@@ -61,9 +71,11 @@ internal static class BenchCommand
                 if (launches is < 1) throw new Engine.InputException($"--kernel-iterations must be positive, got {launches}");
                 IReadOnlyList<int> batches = Given(batch) ? [m] : PaperShapes.Batches;
                 foreach (int size in batches) new TrainingConfig { BatchSize = size }.Validate();
-                return RunKernels(parse, shared, console, batches, reps, launches, parse.GetValue(json));
+                var names = KernelBench.ParseKernelNames(parse.GetValue(only));
+                return RunKernels(parse, shared, console, batches, reps, launches, names, parse.GetValue(json));
             }
             if (Given(kernelIterations)) throw new Engine.InputException("--kernel-iterations applies only with --kernels");
+            if (Given(only)) throw new Engine.InputException("--only applies only with --kernels");
             if (n < 1) throw new Engine.InputException($"--steps must be positive, got {n}");
             var model = new ModelConfig { HiddenSizes = TrainCommand.ParseSizes(parse.GetValue(hidden)!), LatentSize = parse.GetValue(latent) };
             var training = new TrainingConfig { BatchSize = m, EvalBatchSize = m };
@@ -111,30 +123,32 @@ internal static class BenchCommand
     }
 
     private static int RunKernels(ParseResult parse, SharedOptions shared, CliConsole console, IReadOnlyList<int> batches, int repeats,
-        int? launches, bool json)
+        int? launches, IReadOnlyList<string> kernels, bool json)
     {
-        using var accelerator = shared.CreateAccelerator(parse, console);
-        double? peak = KernelBench.Fp32PeakFlops(accelerator);
-        string timer = KernelBench.TimerOf(accelerator);
-        // KernelBench reports after each batch size; the bar is redrawn only then, never while a kernel is timed.
-        var timings = new ProgressDisplay(console).Run("bench --kernels", batches.Count, "batch size", progress =>
+        var kind = AcceleratorFactory.ParseKind(parse.GetValue(shared.Accelerator) ?? "auto");
+        int? threads = parse.GetValue(shared.Threads);
+        if (threads is < 1 or > SharedOptions.MaxThreads) throw new Engine.InputException($"--threads must be between 1 and {SharedOptions.MaxThreads}, got {threads}");
+        var targets = KernelBench.Targets(kind, parse.GetValue(shared.Device), 
+            kind == AcceleratorKind.Cpu ? [] : AcceleratorFactory.ListDevices());
+        if (kind is null && targets.Count == 1)
+            console.Log("no usable CUDA or OpenCL device (see `ilgpuvae devices`): timing the CPU baseline only");
+        var options = new AcceleratorOptions(threads, CudaGraphs: !parse.GetValue(shared.NoCudaGraphs));
+        var peaks = new List<string?>();
+        Accelerator Open(KernelBenchTarget target)
         {
-            int done = 0;
-            return KernelBench.Run(accelerator, batches, repeats, launches, peak, message =>
-            {
-                console.Log(message);
-                progress(++done);
-            });
-        }, redrawBetweenReports: false);
+            var accelerator = AcceleratorFactory.Create(target.Kind, target.Device, options);
+            peaks.Add(KernelBench.Fp32PeakDescription(accelerator));
+            return accelerator;
+        }
+        // The bar is redrawn only when KernelBench reports, between timed loops, never while one runs.
+        var (accelerators, rows) = new ProgressDisplay(console).Run("bench --kernels", KernelBench.ProgressUnits(targets.Count, batches, kernels), "part",
+            progress => KernelBench.Run(targets, Open, batches, kernels, repeats, launches, progress, console.Log), redrawBetweenReports: false);
         if (json)
         {
-            JsonOutput.Write(console, new
-            {
-                Accelerator = accelerator.Name, Timer = timer, Fp32PeakGflops = peak / 1e9, Repeats = repeats, Kernels = timings,
-            });
+            JsonOutput.Write(console, new { Baseline = accelerators.FirstOrDefault(a => a.Baseline)?.Id, Repeats = repeats, Accelerators = accelerators, Kernels = rows });
             return ExitCodes.Success;
         }
-        KernelBench.WriteTable(console.Out, accelerator.Name, timer, KernelBench.Fp32PeakDescription(accelerator), repeats, timings);
+        KernelBenchTable.Write(console.Out, accelerators, peaks, repeats, rows);
         return ExitCodes.Success;
     }
 

@@ -1,93 +1,180 @@
 using System.Globalization;
+using IlgpuVae.Engine;
 using IlgpuVae.Engine.Accelerators;
 using IlgpuVae.Engine.Accelerators.Ilgpu;
 using IlgpuVae.Engine.Benchmarking;
 
 namespace IlgpuVae.Runner.Commands;
 
-/// <summary>One kernel's figures from `ilgpuvae bench --kernels`.</summary>
-/// <param name="Kernel">The kernel's name in the engine (IKernels), e.g. "LinearForward".</param>
-/// <param name="Shape">The layer as inputs×outputs for the matrix kernels ("784x500"), else the size that sets its work ("latent 20").</param>
-/// <param name="Batch">Minibatch rows.</param>
-/// <param name="Launches">Launches per timed repetition.</param>
+/// <summary>An accelerator that `bench --kernels` times: the CPU baseline or a device.</summary>
+/// <param name="Kind">The family.</param>
+/// <param name="Device">The device index within the family.</param>
+internal sealed record KernelBenchTarget(AcceleratorKind Kind, int Device)
+{
+    /// <summary>How tables and JSON name it: "cpu" and "ilgpu-cpu" (one device each), else the family and index, "opencl 0".</summary>
+    public string Id => Kind is AcceleratorKind.Cpu or AcceleratorKind.IlgpuCpu
+        ? AcceleratorFactory.NameOf(Kind)
+        : $"{AcceleratorFactory.NameOf(Kind)} {Device}";
+
+    /// <summary>Whether this is the CPU baseline (the SIMD CPU kernels) that every device is compared with.</summary>
+    public bool IsBaseline => Kind == AcceleratorKind.Cpu;
+}
+
+/// <summary>One accelerator's part of a `bench --kernels` run.</summary>
+/// <param name="Id">Its name in the table and in each timing ("cpu", "opencl 0", "cuda 0", "ilgpu-cpu").</param>
+/// <param name="Kind">The --accelerator value of its family.</param>
+/// <param name="Device">Its device index within the family.</param>
+/// <param name="Name">Its full name.</param>
+/// <param name="Baseline">Whether it is the CPU baseline that the speed-ups are relative to.</param>
+/// <param name="Timer">How it is timed: "CUDA events" or "host clock".</param>
+/// <param name="Fp32PeakGflops">The FP32 peak of a CUDA device whose capability is known; else null.</param>
+/// <param name="WarmUpRounds">Warm-up rounds before anything was timed (see <see cref="SteadyStateTimer"/>).</param>
+/// <param name="WarmUpSeconds">How long the warm-up took.</param>
+/// <param name="JitSettled">Whether the warm-up ended with a round in which the JIT compiled nothing (false: it gave up waiting).</param>
+internal sealed record KernelBenchAccelerator(string Id, string Kind, int Device, string Name, bool Baseline, string Timer,
+    double? Fp32PeakGflops, int WarmUpRounds, double WarmUpSeconds, bool JitSettled);
+
+/// <summary>One kernel case on one accelerator.</summary>
+/// <param name="Accelerator">The accelerator's <see cref="KernelBenchAccelerator.Id"/>.</param>
+/// <param name="Launches">Back-to-back launches per timed repetition.</param>
 /// <param name="MicrosecondsPerLaunch">Median over the repetitions of device time per launch.</param>
-/// <param name="GflopsPerSecond">Matrix kernels: 2·rows·inputs·outputs per launch over that time; null for the others.</param>
-/// <param name="GigabytesPerSecond">Other kernels: their compulsory memory traffic over that time; null for the matrix kernels.</param>
+/// <param name="MinMicroseconds">The fastest repetition's time per launch.</param>
+/// <param name="MaxMicroseconds">The slowest repetition's time per launch.</param>
+/// <param name="GflopsPerSecond">Matrix kernels: FLOPs per launch over the median time; null for the others.</param>
+/// <param name="GigabytesPerSecond">Other kernels: compulsory memory traffic per launch over the median time; null for the matrix kernels.</param>
 /// <param name="PercentOfFp32Peak">Matrix kernels on a device with a known FP32 peak (CUDA): GFLOP/s as a share of it; else null.</param>
+/// <param name="SpeedupOverBaseline">The CPU baseline's median over this accelerator's (above 1: faster than the CPU); null on the baseline itself or without one.</param>
 /// <param name="RepetitionMicroseconds">Device time per launch of each repetition, in the order run.</param>
-internal sealed record KernelTiming(string Kernel, string Shape, int Batch, int Launches, double MicrosecondsPerLaunch,
-    double? GflopsPerSecond, double? GigabytesPerSecond, double? PercentOfFp32Peak, IReadOnlyList<double> RepetitionMicroseconds);
+internal sealed record KernelTiming(string Accelerator, int Launches, double MicrosecondsPerLaunch, double MinMicroseconds, double MaxMicroseconds,
+    double? GflopsPerSecond, double? GigabytesPerSecond, double? PercentOfFp32Peak, double? SpeedupOverBaseline, IReadOnlyList<double> RepetitionMicroseconds);
+
+/// <summary>One kernel at one shape and batch size, timed on every accelerator of the run.</summary>
+/// <param name="Kernel">The kernel's name in the engine (IKernels), e.g. "LinearForward".</param>
+/// <param name="Shape">The layer as inputs×outputs for the matrix kernels ("784x500"), else what sets its work ("latent 20").</param>
+/// <param name="Batch">Minibatch rows.</param>
+/// <param name="FlopsPerLaunch">Matrix kernels: 2 per multiply-add; null for the others.</param>
+/// <param name="BytesPerLaunch">Other kernels: compulsory memory traffic; null for the matrix kernels.</param>
+/// <param name="Timings">One per accelerator, in the order of the run's accelerators (the CPU baseline first).</param>
+internal sealed record KernelRow(string Kernel, string Shape, int Batch, double? FlopsPerLaunch, double? BytesPerLaunch, IReadOnlyList<KernelTiming> Timings);
 
 /// <summary>
-/// Times every kernel of a training step, one at a time, with the accelerator's device timer
-/// (<see cref="Accelerator.MeasureDeviceTime"/>: CUDA events on CUDA): the three matrix kernels at each of
-/// the paper model's layers, and the elementwise and row kernels of a step of the paper's setup
-/// (Bernoulli decoder, analytic KL, Adagrad over its parameters, a grey-level gather). The inputs are the
-/// engine's <see cref="GemmWorkload"/> and <see cref="ElementwiseWorkload"/>, which the BenchmarkDotNet
-/// suites time too. A kernel is launched back to back, so a figure is the kernel's own time when it is
-/// longer than a launch costs the host, and the launch rate when it is shorter.
+/// `ilgpuvae bench --kernels`: every kernel of a training step (<see cref="StepKernelCases"/>), one at a time,
+/// on each accelerator asked for and on the CPU baseline (the engine's SIMD CPU kernels, the `cpu`
+/// accelerator) at the same shapes, with each accelerator's device timer
+/// (<see cref="Accelerator.MeasureDeviceTime"/>: CUDA events on CUDA). Each accelerator is warmed up over all
+/// its cases before any is timed, until the JIT has finished (<see cref="SteadyStateTimer"/>), so a figure
+/// does not depend on where its kernel stands in the list. A kernel is launched back to back, so a figure is
+/// the kernel's own time when it is longer than a launch costs the host, and the launch rate when it is shorter.
 /// </summary>
 internal static class KernelBench
 {
-    /// <summary>A timed repetition is at least this long when the launch count is chosen automatically: long against the timer's resolution and a launch's cost.</summary>
-    public static readonly TimeSpan RepetitionTarget = TimeSpan.FromMilliseconds(20);
-
-    /// <summary>The most launches a repetition is given automatically (a kernel of well under a microsecond would otherwise ask for more).</summary>
-    public const int MaxAutomaticLaunches = 1 << 16;
-
-    /// <summary>Untimed launches before a kernel is timed, when the launch count is chosen automatically.</summary>
-    public const int WarmUpLaunches = 64;
-
-    /// <summary>The longest the warm-up of one kernel may take (a slow kernel's later warm-ups find the host code already compiled).</summary>
-    public static readonly TimeSpan WarmUpLimit = TimeSpan.FromMilliseconds(250);
-
-    /// <summary>The elementwise and row kernels of a step of the paper's setup, in the order a step runs them.</summary>
-    private static readonly (ElementwiseKernel Kernel, string Name)[] StepKernels =
-    [
-        (ElementwiseKernel.GatherBatch, "GatherBatch"),
-        (ElementwiseKernel.SampleLatent, "SampleLatent"),
-        (ElementwiseKernel.BernoulliLogLikelihood, "BernoulliLogLikelihood"),
-        (ElementwiseKernel.GaussianKl, "GaussianKl"),
-        (ElementwiseKernel.LatentBackward, "LatentBackward"),
-        (ElementwiseKernel.AdagradUpdate, "OptimizerUpdate"),
-    ];
-
     /// <summary>
-    /// Times every kernel at every batch size: a warm-up launch, then <paramref name="repeats"/> repetitions
-    /// of <paramref name="launches"/> back-to-back launches (null: enough for <see cref="RepetitionTarget"/>).
+    /// The accelerators to time for --accelerator <paramref name="kind"/> (null: auto) and --device
+    /// <paramref name="device"/>: the CPU baseline first; then the named family's device (its first usable
+    /// one unless <paramref name="device"/> is given), or without a family every usable CUDA and OpenCL device.
+    /// ILGPU's CPU accelerator only when named: at these shapes it runs for many minutes.
     /// </summary>
-    public static IReadOnlyList<KernelTiming> Run(Accelerator accelerator, IReadOnlyList<int> batches, int repeats, int? launches,
-        double? fp32PeakFlops, Action<string> log)
+    public static IReadOnlyList<KernelBenchTarget> Targets(AcceleratorKind? kind, int? device, IReadOnlyList<AcceleratorInfo> devices)
     {
-        var results = new List<KernelTiming>();
-        foreach (int batch in batches)
+        if (device is < 0) throw new InputException($"--device must be zero or positive, got {device}");
+        var baseline = new KernelBenchTarget(AcceleratorKind.Cpu, 0);
+        if (kind is null)
         {
-            foreach (var (inputs, outputs) in PaperShapes.Layers)
-            {
-                using var gemm = new GemmWorkload(accelerator, batch, inputs, outputs);
-                foreach (var kernel in Enum.GetValues<GemmKernel>())
-                {
-                    var (n, perLaunch) = Time(accelerator, () => gemm.Launch(kernel), repeats, launches);
-                    double median = Median(perLaunch);
-                    double gflops = gemm.Flops / (median * 1e-6) / 1e9;
-                    results.Add(new KernelTiming(kernel.ToString(), gemm.Shape, batch, n, median, gflops, null,
-                        fp32PeakFlops is double peak ? 100 * gflops * 1e9 / peak : null, perLaunch));
-                }
-            }
-            using var elementwise = new ElementwiseWorkload(accelerator, batch);
-            foreach (var (kernel, name) in StepKernels)
-            {
-                var (n, perLaunch) = Time(accelerator, () => elementwise.Launch(kernel), repeats, launches);
-                double median = Median(perLaunch);
-                results.Add(new KernelTiming(name, ShapeOf(kernel), batch, n, median, null,
-                    elementwise.Bytes(kernel) / (median * 1e-6) / 1e9, null, perLaunch));
-            }
-            log($"batch {batch}: {results.Count(r => r.Batch == batch)} kernels timed");
+            if (device is not null)
+                throw new InputException("--device needs --accelerator opencl, cuda or ilgpu-cpu with bench --kernels (without --accelerator it times every usable CUDA and OpenCL device)");
+            return [baseline, .. devices.Where(d => d.Usable && d.Kind is AcceleratorKind.Cuda or AcceleratorKind.OpenCl)
+                .OrderBy(d => d.Kind == AcceleratorKind.Cuda ? 0 : 1).ThenBy(d => d.Index)
+                .Select(d => new KernelBenchTarget(d.Kind, d.Index))];
         }
-        return results;
+        if (kind == AcceleratorKind.Cpu)
+        {
+            if (device is > 0) throw new InputException($"--device {device}: the CPU accelerator has one device, 0");
+            return [baseline];
+        }
+        int index = device ?? devices.FirstOrDefault(d => d.Kind == kind && d.Usable)?.Index ?? 0;
+        return [baseline, new KernelBenchTarget(kind.Value, index)];
     }
 
-    /// <summary>The FP32 peak of the accelerator's device in FLOP/s, when it is a CUDA device whose capability is in <see cref="Fp32Peak"/>'s table.</summary>
+    /// <summary>How many units <see cref="Run"/> reports progress in: per accelerator, its warm-up and each case.</summary>
+    public static int ProgressUnits(int targets, IReadOnlyList<int> batches, IReadOnlyList<string> kernels) =>
+        targets * (1 + StepKernelCases.Count(batches, kernels));
+
+    /// <summary>
+    /// Times <paramref name="kernels"/> (names of <see cref="StepKernelCases.KernelNames"/>, in the order given)
+    /// at every batch size on every accelerator of <paramref name="targets"/> (created by <paramref name="open"/>,
+    /// all before any timing, so that one that cannot be used fails at once): <paramref name="repeats"/>
+    /// timed repetitions of <paramref name="launches"/> back-to-back launches each (null: enough for
+    /// <see cref="SteadyStateTimer.RepetitionTarget"/>).
+    /// </summary>
+    public static (IReadOnlyList<KernelBenchAccelerator> Accelerators, IReadOnlyList<KernelRow> Rows) Run(
+        IReadOnlyList<KernelBenchTarget> targets, Func<KernelBenchTarget, Accelerator> open, IReadOnlyList<int> batches,
+        IReadOnlyList<string> kernels, int repeats, int? launches, ProgressReport progress, Action<string> log)
+    {
+        var accelerators = new List<Accelerator>();
+        try
+        {
+            foreach (var target in targets)
+            {
+                accelerators.Add(open(target));
+                log($"{target.Id}: {accelerators[^1].Name}{(target.IsBaseline ? " (the CPU baseline)" : "")}");
+            }
+            var described = new List<KernelBenchAccelerator>();
+            var timings = new List<(KernelCase Case, CaseTiming Timing)[]>();
+            int done = 0;
+            for (int a = 0; a < targets.Count; a++)
+            {
+                var (target, accelerator) = (targets[a], accelerators[a]);
+                using var cases = new StepKernelCases(accelerator, batches, kernels);
+                var timer = new SteadyStateTimer(accelerator.MeasureDeviceTime);
+                var warmUp = timer.WarmUp([.. cases.Cases.Select(c => c.Launch)], round => progress(done, $"{target.Id}: warm-up round {round}"));
+                log(string.Create(CultureInfo.InvariantCulture, $"{target.Id}: warmed up in {warmUp.Rounds} rounds, {warmUp.Elapsed.TotalSeconds:F1} s") +
+                    (warmUp.JitSettled ? "" : "; the JIT was still compiling when the warm-up gave up, so early figures may be high"));
+                progress(++done, $"{target.Id}: warmed up");
+                var results = new (KernelCase, CaseTiming)[cases.Cases.Count];
+                for (int i = 0; i < results.Length; i++)
+                {
+                    var c = cases.Cases[i];
+                    results[i] = (c, timer.Time(c.Launch, repeats, launches));
+                    progress(++done, $"{target.Id}: {c.Kernel} {c.Shape}, batch {c.Batch}");
+                }
+                double? peak = Fp32PeakFlops(accelerator);
+                described.Add(new KernelBenchAccelerator(target.Id, AcceleratorFactory.NameOf(target.Kind), target.Device, accelerator.Name,
+                    target.IsBaseline, TimerOf(accelerator), peak / 1e9, warmUp.Rounds, warmUp.Elapsed.TotalSeconds, warmUp.JitSettled));
+                timings.Add(results);
+            }
+            return (described, Rows(described, timings));
+        }
+        finally
+        {
+            foreach (var accelerator in accelerators) accelerator.Dispose();
+        }
+    }
+
+    /// <summary>Joins the accelerators' timings of the same cases (every accelerator times the same list) into rows, with the speed-ups.</summary>
+    private static List<KernelRow> Rows(IReadOnlyList<KernelBenchAccelerator> accelerators, IReadOnlyList<(KernelCase Case, CaseTiming Timing)[]> timings)
+    {
+        int baseline = accelerators.ToList().FindIndex(a => a.Baseline);
+        var rows = new List<KernelRow>();
+        for (int i = 0; i < timings[0].Length; i++)
+        {
+            var c = timings[0][i].Case;
+            double? baselineMedian = baseline >= 0 ? timings[baseline][i].Timing.Median : null;
+            var perAccelerator = new List<KernelTiming>();
+            for (int a = 0; a < accelerators.Count; a++)
+            {
+                var t = timings[a][i].Timing;
+                double median = t.Median, seconds = median * 1e-6;
+                double? gflops = c.Flops / seconds / 1e9;
+                perAccelerator.Add(new KernelTiming(accelerators[a].Id, t.Launches, median, t.MicrosecondsPerLaunch.Min(), t.MicrosecondsPerLaunch.Max(),
+                    gflops, c.Bytes / seconds / 1e9, accelerators[a].Fp32PeakGflops is double peak ? 100 * gflops / peak : null,
+                    a == baseline ? null : baselineMedian / median, t.MicrosecondsPerLaunch));
+            }
+            rows.Add(new KernelRow(c.Kernel, c.Shape, c.Batch, c.Flops, c.Bytes, perAccelerator));
+        }
+        return rows;
+    }
+
+    /// <summary>The FP32 peak of the accelerator's device in FLOP/s, when it is a CUDA device whose capability is in <see cref="Engine.Accelerators.Cuda.Fp32Peak"/>'s table.</summary>
     public static double? Fp32PeakFlops(Accelerator accelerator) => (accelerator as IlgpuAccelerator)?.Fp32PeakFlops;
 
     /// <summary>The same peak as <see cref="Fp32PeakFlops"/>, with how it was worked out.</summary>
@@ -101,74 +188,21 @@ internal static class KernelBench
     };
 
     /// <summary>
-    /// Warms up, chooses the launch count (given, or found by doubling until a loop lasts an eighth of the
-    /// target, then scaled up to it) and returns the device time per launch of each repetition in microseconds.
+    /// Reads --only: kernel names (any case) separated by commas, each once, in the order they are to be
+    /// timed; null or empty: every kernel in <see cref="StepKernelCases.KernelNames"/>'s order.
     /// </summary>
-    internal static (int Launches, double[] MicrosecondsPerLaunch) Time(Accelerator accelerator, Action launch, int repeats, int? launches)
+    public static IReadOnlyList<string> ParseKernelNames(string? text)
     {
-        TimeSpan Loop(int count) => accelerator.MeasureDeviceTime(() =>
+        if (text is null) return StepKernelCases.KernelNames;
+        var names = new List<string>();
+        foreach (string part in text.Split(','))
         {
-            for (int i = 0; i < count; i++) launch();
-        });
-        if (launches is int given)
-        {
-            Loop(given); // the warm-up is one untimed repetition
+            string given = part.Trim();
+            string name = StepKernelCases.KernelNames.FirstOrDefault(k => string.Equals(k, given, StringComparison.OrdinalIgnoreCase))
+                ?? throw new InputException($"--only: no kernel is called '{given}'; the kernels are {string.Join(", ", StepKernelCases.KernelNames)}");
+            if (names.Contains(name)) throw new InputException($"--only names {name} twice");
+            names.Add(name);
         }
-        else
-        {
-            // .NET compiles the host code (the CPU kernels themselves, a device's launch path) with its tiered
-            // JIT: quickly at first, optimised after about 50 calls and a pause. Measured here, a CPU matrix
-            // kernel ran 6 times slower for its first 50 calls; so warm up by a call count, bounded in time.
-            var warmUp = System.Diagnostics.Stopwatch.StartNew();
-            for (int i = 0; i < WarmUpLaunches && warmUp.Elapsed < WarmUpLimit; i++) Loop(1);
-        }
-        int n = launches ?? Calibrate(Loop);
-        var perLaunch = new double[repeats];
-        for (int r = 0; r < repeats; r++) perLaunch[r] = Loop(n).TotalMicroseconds / n;
-        return (n, perLaunch);
-    }
-
-    private static int Calibrate(Func<int, TimeSpan> loop)
-    {
-        int n = 1;
-        TimeSpan t = loop(n);
-        while (t < RepetitionTarget / 8 && n < MaxAutomaticLaunches)
-        {
-            n *= 2;
-            t = loop(n);
-        }
-        // A zero reading (a timer coarser than the loop) leaves n at the cap, which the doubling reached.
-        double scaled = t > TimeSpan.Zero ? Math.Ceiling(n * (RepetitionTarget / t)) : n;
-        return (int)Math.Clamp(scaled, 1, MaxAutomaticLaunches);
-    }
-
-    private static double Median(double[] values)
-    {
-        var sorted = values.Order().ToArray();
-        int mid = sorted.Length / 2;
-        return sorted.Length % 2 == 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-    }
-
-    private static string ShapeOf(ElementwiseKernel kernel) => kernel switch
-    {
-        ElementwiseKernel.SampleLatent or ElementwiseKernel.GaussianKl or ElementwiseKernel.LatentBackward => $"latent {PaperShapes.Latent}",
-        ElementwiseKernel.AdagradUpdate => $"{PaperShapes.Parameters} params",
-        _ => $"pixels {PaperShapes.Pixels}",
-    };
-
-    /// <summary>The table `bench --kernels` prints.</summary>
-    public static void WriteTable(TextWriter output, string accelerator, string timer, string? peak, int repeats, IReadOnlyList<KernelTiming> timings)
-    {
-        output.WriteLine($"{accelerator}: device time per launch ({timer}), median of {repeats} repetition{(repeats == 1 ? "" : "s")}");
-        if (peak is not null) output.WriteLine($"FP32 peak: {peak}");
-        bool withPeak = timings.Any(t => t.PercentOfFp32Peak is not null);
-        output.WriteLine($"{"kernel",-24} {"shape",-15} {"batch",6} {"launches",9} {"µs/launch",11} {"GFLOP/s",10} {"GB/s",9}{(withPeak ? $" {"% FP32 peak",12}" : "")}");
-        foreach (var t in timings)
-        {
-            string F(double? v, string format) => v is double d ? d.ToString(format, CultureInfo.InvariantCulture) : "-";
-            output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{t.Kernel,-24} {t.Shape,-15} {t.Batch,6} {t.Launches,9} {t.MicrosecondsPerLaunch,11:F2} {F(t.GflopsPerSecond, "F1"),10} {F(t.GigabytesPerSecond, "F1"),9}")
-                + (withPeak ? $" {F(t.PercentOfFp32Peak, "F1"),12}" : ""));
-        }
+        return names;
     }
 }
