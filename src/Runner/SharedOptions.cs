@@ -14,7 +14,7 @@ internal sealed class SharedOptions
 
     public Option<string> Accelerator { get; } = new("--accelerator", "-a")
     {
-        Description = "auto (CUDA, then an OpenCL GPU, then the CPU), cpu, opencl or cuda",
+        Description = "auto (CUDA, then an OpenCL GPU, then the CPU), cpu, opencl, cuda or ilgpu-cpu (the device kernels on ILGPU's CPU accelerator: a cross-check, slow)",
         DefaultValueFactory = _ => "auto",
     };
     public Option<int?> Device { get; } = new("--device") { Description = "device index within the accelerator family (see `ilgpuvae devices`)" };
