@@ -121,11 +121,14 @@ def section_kernels(logs, runs, steps):
     if doc is None:
         return ["bench --kernels: no result"]
     accelerators = doc["accelerators"]
-    lines = [f"bench --kernels (median of {doc['repeats']} repetitions; speed-up: the CPU baseline's time / the device's):"]
+    lines = [f"bench --kernels (median of {doc['repeats']} repetitions; speed-up: the CPU baseline's time / the device's;"
+             " %peak: GFLOP/s of the FP32 peak, GB/s of the memory bandwidth):"]
     for a in accelerators:
         facts = [a["timer"], f"warm-up {a['warm_up_rounds']} rounds" + ("" if a["jit_settled"] else ", JIT still compiling")]
         if a.get("fp32_peak_gflops"):
             facts.append(f"FP32 peak {a['fp32_peak_gflops']:.0f} GFLOP/s")
+        if a.get("memory_bandwidth_gbs"):
+            facts.append(f"memory bandwidth {a['memory_bandwidth_gbs']:.0f} GB/s")
         if a["baseline"]:
             facts.append("the CPU baseline")
         lines.append(f"  {a['id']}: {a['name']} ({'; '.join(facts)})")
@@ -137,7 +140,8 @@ def section_kernels(logs, runs, steps):
     for a in accelerators:
         columns.append((a["id"] + " us", lambda t: f(t["microseconds_per_launch"], ".2f")))
         if a.get("fp32_peak_gflops"):
-            columns.append(("%peak", lambda t: f(t["percent_of_fp32_peak"], ".1f")))
+            columns.append(("%peak", lambda t: f(t["percent_of_fp32_peak"] if t["percent_of_fp32_peak"] is not None
+                                                 else t.get("percent_of_memory_bandwidth"), ".1f")))
         if not a["baseline"]:
             columns.append(("speed-up", lambda t: f(t["speedup_over_baseline"], ".3g")))
     owners = [i for i, a in enumerate(accelerators)

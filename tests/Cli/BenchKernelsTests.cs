@@ -104,6 +104,7 @@ public sealed class BenchKernelsTests
         Assert.That(accelerator.GetProperty("baseline").GetBoolean(), Is.True);
         Assert.That(accelerator.GetProperty("timer").GetString(), Is.EqualTo("host clock"));
         Assert.That(accelerator.GetProperty("fp32_peak_gflops").ValueKind, Is.EqualTo(JsonValueKind.Null));
+        Assert.That(accelerator.GetProperty("memory_bandwidth_gbs").ValueKind, Is.EqualTo(JsonValueKind.Null));
         Assert.That(accelerator.GetProperty("warm_up_rounds").GetInt32(), Is.GreaterThanOrEqualTo(SteadyStateTimer.MinRounds));
         var kernels = root.GetProperty("kernels").EnumerateArray().ToList();
         Assert.That(kernels, Has.Count.EqualTo(RowsPerBatch));
@@ -126,6 +127,7 @@ public sealed class BenchKernelsTests
             Assert.That(t.GetProperty("min_microseconds").GetDouble(), Is.EqualTo(median), name);
             Assert.That(t.GetProperty("max_microseconds").GetDouble(), Is.EqualTo(median), name);
             Assert.That(t.GetProperty("percent_of_fp32_peak").ValueKind, Is.EqualTo(JsonValueKind.Null), name);
+            Assert.That(t.GetProperty("percent_of_memory_bandwidth").ValueKind, Is.EqualTo(JsonValueKind.Null), name);
             Assert.That(t.GetProperty("speedup_over_baseline").ValueKind, Is.EqualTo(JsonValueKind.Null), "the baseline has no speed-up over itself");
             var (figure, noFigure) = matrix ? ("gflops_per_second", "gigabytes_per_second") : ("gigabytes_per_second", "gflops_per_second");
             if (median > 0)

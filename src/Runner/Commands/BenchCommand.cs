@@ -134,10 +134,12 @@ internal static class BenchCommand
             console.Log("no usable CUDA or OpenCL device (see `ilgpuvae devices`): timing the CPU baseline only");
         var options = new AcceleratorOptions(threads, CudaGraphs: !parse.GetValue(shared.NoCudaGraphs));
         var peaks = new List<string?>();
+        var bandwidths = new List<string?>();
         Accelerator Open(KernelBenchTarget target)
         {
             var accelerator = AcceleratorFactory.Create(target.Kind, target.Device, options);
             peaks.Add(KernelBench.Fp32PeakDescription(accelerator));
+            bandwidths.Add((accelerator as Engine.Accelerators.Ilgpu.IlgpuAccelerator)?.MemoryBandwidthDescription);
             return accelerator;
         }
         // The bar is redrawn only when KernelBench reports, between timed loops, never while one runs.
@@ -148,7 +150,7 @@ internal static class BenchCommand
             JsonOutput.Write(console, new { Baseline = accelerators.FirstOrDefault(a => a.Baseline)?.Id, Repeats = repeats, Accelerators = accelerators, Kernels = rows });
             return ExitCodes.Success;
         }
-        KernelBenchTable.Write(console.Out, accelerators, peaks, repeats, rows);
+        KernelBenchTable.Write(console.Out, accelerators, peaks, bandwidths, repeats, rows);
         return ExitCodes.Success;
     }
 

@@ -28,11 +28,12 @@ internal sealed record KernelBenchTarget(AcceleratorKind Kind, int Device)
 /// <param name="Baseline">Whether it is the CPU baseline that the speed-ups are relative to.</param>
 /// <param name="Timer">How it is timed: "CUDA events" or "host clock".</param>
 /// <param name="Fp32PeakGflops">The FP32 peak of a CUDA device whose capability is known; else null.</param>
+/// <param name="MemoryBandwidthGbs">The peak memory bandwidth of a CUDA device in GB/s; else null.</param>
 /// <param name="WarmUpRounds">Warm-up rounds before anything was timed (see <see cref="SteadyStateTimer"/>).</param>
 /// <param name="WarmUpSeconds">How long the warm-up took.</param>
 /// <param name="JitSettled">Whether the warm-up ended with a round in which the JIT compiled nothing (false: it gave up waiting).</param>
 internal sealed record KernelBenchAccelerator(string Id, string Kind, int Device, string Name, bool Baseline, string Timer,
-    double? Fp32PeakGflops, int WarmUpRounds, double WarmUpSeconds, bool JitSettled);
+    double? Fp32PeakGflops, double? MemoryBandwidthGbs, int WarmUpRounds, double WarmUpSeconds, bool JitSettled);
 
 /// <summary>One kernel case on one accelerator.</summary>
 /// <param name="Accelerator">The accelerator's <see cref="KernelBenchAccelerator.Id"/>.</param>
@@ -43,10 +44,12 @@ internal sealed record KernelBenchAccelerator(string Id, string Kind, int Device
 /// <param name="GflopsPerSecond">Matrix kernels: FLOPs per launch over the median time; null for the others.</param>
 /// <param name="GigabytesPerSecond">Other kernels: compulsory memory traffic per launch over the median time; null for the matrix kernels.</param>
 /// <param name="PercentOfFp32Peak">Matrix kernels on a device with a known FP32 peak (CUDA): GFLOP/s as a share of it; else null.</param>
+/// <param name="PercentOfMemoryBandwidth">Other kernels on a device with a known memory bandwidth (CUDA): GB/s as a share of it; else null.</param>
 /// <param name="SpeedupOverBaseline">The CPU baseline's median over this accelerator's (above 1: faster than the CPU); null on the baseline itself or without one.</param>
 /// <param name="RepetitionMicroseconds">Device time per launch of each repetition, in the order run.</param>
 internal sealed record KernelTiming(string Accelerator, int Launches, double MicrosecondsPerLaunch, double MinMicroseconds, double MaxMicroseconds,
-    double? GflopsPerSecond, double? GigabytesPerSecond, double? PercentOfFp32Peak, double? SpeedupOverBaseline, IReadOnlyList<double> RepetitionMicroseconds);
+    double? GflopsPerSecond, double? GigabytesPerSecond, double? PercentOfFp32Peak, double? PercentOfMemoryBandwidth, double? SpeedupOverBaseline,
+    IReadOnlyList<double> RepetitionMicroseconds);
 
 /// <summary>One kernel at one shape and batch size, timed on every accelerator of the run.</summary>
 /// <param name="Kernel">The kernel's name in the engine (IKernels), e.g. "LinearForward".</param>
@@ -138,8 +141,9 @@ internal static class KernelBench
                     progress(++done, $"{target.Id}: {c.Kernel} {c.Shape}, batch {c.Batch}");
                 }
                 double? peak = Fp32PeakFlops(accelerator);
+                double? bandwidth = (accelerator as IlgpuAccelerator)?.MemoryBandwidthBytesPerSecond;
                 described.Add(new KernelBenchAccelerator(target.Id, AcceleratorFactory.NameOf(target.Kind), target.Device, accelerator.Name,
-                    target.IsBaseline, TimerOf(accelerator), peak / 1e9, warmUp.Rounds, warmUp.Elapsed.TotalSeconds, warmUp.JitSettled));
+                    target.IsBaseline, TimerOf(accelerator), peak / 1e9, bandwidth / 1e9, warmUp.Rounds, warmUp.Elapsed.TotalSeconds, warmUp.JitSettled));
                 timings.Add(results);
             }
             return (described, Rows(described, timings));
@@ -164,9 +168,10 @@ internal static class KernelBench
             {
                 var t = timings[a][i].Timing;
                 double median = t.Median, seconds = median * 1e-6;
-                double? gflops = c.Flops / seconds / 1e9;
+                double? gflops = c.Flops / seconds / 1e9, gbs = c.Bytes / seconds / 1e9;
                 perAccelerator.Add(new KernelTiming(accelerators[a].Id, t.Launches, median, t.MicrosecondsPerLaunch.Min(), t.MicrosecondsPerLaunch.Max(),
-                    gflops, c.Bytes / seconds / 1e9, accelerators[a].Fp32PeakGflops is double peak ? 100 * gflops / peak : null,
+                    gflops, gbs, accelerators[a].Fp32PeakGflops is double peak ? 100 * gflops / peak : null,
+                    accelerators[a].MemoryBandwidthGbs is double bandwidth ? 100 * gbs / bandwidth : null,
                     a == baseline ? null : baselineMedian / median, t.MicrosecondsPerLaunch));
             }
             rows.Add(new KernelRow(c.Kernel, c.Shape, c.Batch, c.Flops, c.Bytes, perAccelerator));

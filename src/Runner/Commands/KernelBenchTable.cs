@@ -6,16 +6,17 @@ namespace IlgpuVae.Runner.Commands;
 /// <summary>
 /// The table `bench --kernels` prints: one line per kernel, shape and batch size, with a group of columns per
 /// accelerator (the CPU baseline first): the median time per launch, the spread of the repetitions, the
-/// throughput (GFLOP/s for the matrix kernels, GB/s for the others, as the unit column says), on a device with a
-/// known FP32 peak the share of it, and on each device its speed-up over the CPU baseline.
+/// throughput (GFLOP/s for the matrix kernels, GB/s for the others, as the unit column says), on a CUDA device
+/// the share of its FP32 peak (matrix kernels) or of its memory bandwidth (the others), and on each device its
+/// speed-up over the CPU baseline.
 /// </summary>
 internal static class KernelBenchTable
 {
     private const int KernelWidth = 22, ShapeWidth = 22;
 
     /// <summary>Writes the header lines and the table.</summary>
-    public static void Write(TextWriter output, IReadOnlyList<KernelBenchAccelerator> accelerators, IReadOnlyList<string?> peaks, int repeats,
-        IReadOnlyList<KernelRow> rows)
+    public static void Write(TextWriter output, IReadOnlyList<KernelBenchAccelerator> accelerators, IReadOnlyList<string?> peaks,
+        IReadOnlyList<string?> bandwidths, int repeats, IReadOnlyList<KernelRow> rows)
     {
         output.WriteLine($"Device time per launch: median of {repeats} repetition{(repeats == 1 ? "" : "s")}, after a warm-up until the JIT had finished.");
         output.WriteLine("spread: (slowest - fastest repetition) / median.  speed-up: the CPU baseline's time / the accelerator's (above 1: faster than the CPU).");
@@ -25,9 +26,13 @@ internal static class KernelBenchTable
             var acc = accelerators[a];
             string role = acc.Baseline ? "; the CPU baseline" : "";
             string peak = peaks[a] is string p ? $"; FP32 peak {p}" : "";
-            output.WriteLine($"  {acc.Id.PadRight(idWidth)}  {acc.Name} ({acc.Timer}{role}{peak})");
+            string bandwidth = bandwidths[a] is string bw ? $"; memory bandwidth {bw}" : "";
+            output.WriteLine($"  {acc.Id.PadRight(idWidth)}  {acc.Name} ({acc.Timer}{role}{peak}{bandwidth})");
         }
-        var groups = accelerators.Select(a => new Group(a.Id, a.Fp32PeakGflops is not null, !a.Baseline && accelerators.Any(b => b.Baseline))).ToList();
+        if (accelerators.Any(a => a.Fp32PeakGflops is not null || a.MemoryBandwidthGbs is not null))
+            output.WriteLine("% peak: GFLOP/s as a share of the FP32 peak, GB/s as a share of the memory bandwidth.");
+        var groups = accelerators.Select(a => new Group(a.Id, a.Fp32PeakGflops is not null || a.MemoryBandwidthGbs is not null,
+            !a.Baseline && accelerators.Any(b => b.Baseline))).ToList();
         string lead = $"{"kernel",-KernelWidth} {"shape",-ShapeWidth} {"batch",6} {"unit",-7}";
         output.WriteLine(new string(' ', lead.Length) + string.Concat(groups.Select(g => " | " + g.Id.PadRight(g.Width))).TrimEnd());
         output.WriteLine(lead + string.Concat(groups.Select(g => " | " + g.Header())));
@@ -56,7 +61,7 @@ internal static class KernelBenchTable
             double rate = t.GflopsPerSecond ?? t.GigabytesPerSecond ?? double.NaN;
             string median = t.MicrosecondsPerLaunch.ToString(t.MicrosecondsPerLaunch >= 1e4 ? "F0" : "F2", CultureInfo.InvariantCulture);
             var cells = $"{median,10} {spread,7} {Number(rate),9}";
-            if (WithPeak) cells += $" {Number(t.PercentOfFp32Peak),7}";
+            if (WithPeak) cells += $" {Number(t.PercentOfFp32Peak ?? t.PercentOfMemoryBandwidth),7}";
             if (WithSpeedup) cells += $" {(t.SpeedupOverBaseline is double s ? Times(s) : "-"),9}";
             return cells;
         }

@@ -54,6 +54,12 @@ internal sealed class IlgpuAccelerator : Accelerator
     /// <summary>The same peak with how it was worked out, or null.</summary>
     internal string? Fp32PeakDescription => Device.Accelerator is CudaAccelerator cuda ? Fp32Peak.Describe(cuda.Device) : null;
 
+    /// <summary>The peak memory bandwidth of a CUDA device in bytes/s (<see cref="MemoryBandwidth"/>); else null.</summary>
+    internal double? MemoryBandwidthBytesPerSecond => Device.Accelerator is CudaAccelerator cuda ? MemoryBandwidth.BytesPerSecond(cuda.Device) : null;
+
+    /// <summary>The same bandwidth with how it was worked out, or null.</summary>
+    internal string? MemoryBandwidthDescription => Device.Accelerator is CudaAccelerator cuda ? MemoryBandwidth.Describe(cuda.Device) : null;
+
     /// <summary>How long opening the device took: ILGPU compiling and loading every kernel (once per process).</summary>
     public TimeSpan KernelCompileTime => Device.CompileTime;
 

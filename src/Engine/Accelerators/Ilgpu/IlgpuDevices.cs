@@ -74,6 +74,7 @@ internal static class IlgpuDevices
                 ["ptx_isa"] = d.InstructionSet?.ToString() ?? "none",
             };
             if (Fp32Peak.Describe(d) is { } peak) details["fp32_peak"] = peak;
+            if (MemoryBandwidth.Describe(d) is { } bandwidth) details["memory_bandwidth"] = bandwidth;
             list.Add(new AcceleratorInfo(AcceleratorKind.Cuda, i, d.Name, reason is null, details, reason));
         }
         return list;
