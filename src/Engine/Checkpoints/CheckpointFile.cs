@@ -14,10 +14,11 @@ namespace IlgpuVae.Engine.Checkpoints;
 /// The checkpoint file: a versioned binary format holding a <see cref="TrainingState"/>.
 /// <code>
 /// "IVAECKPT"  8 bytes magic
-/// uint32      format version (3; versions 1 and 2, which lack some header fields, are read too)
+/// uint32      format version (4; versions 1 to 3, which lack some header fields, are read too)
 /// int32       header length H (at most 1 MiB), then H bytes of UTF-8 JSON: the model and training
-///             configurations, step, epoch, step_in_epoch, the Adam β powers, the array lengths, the
-///             identity of the data (version 3) and the program's run options (version 3)
+///             configurations (with the minibatch's parts, version 4; earlier versions summed over one part),
+///             step, epoch, step_in_epoch, the Adam β powers, the array lengths, the identity of the data
+///             (version 3) and the program's run options (version 3)
 /// float32[]   parameters, optimizer state 0, optimizer state 1, then the current epoch's minibatch
 ///             ELBO sums (lengths from the header), little-endian: the exact bits of the floats
 /// 32 bytes    SHA-256 of everything before it
@@ -41,7 +42,7 @@ public static class CheckpointFile
 {
     private static ReadOnlySpan<byte> Magic => "IVAECKPT"u8;
     /// <summary>The format version this build writes.</summary>
-    public const uint FormatVersion = 3;
+    public const uint FormatVersion = 4;
     /// <summary>The oldest format version this build reads.</summary>
     public const uint OldestReadableVersion = 1;
     private const int HashLength = 32;
@@ -180,6 +181,13 @@ public static class CheckpointFile
         Header header = ParseHeader(json, name);
         if (version < 3 && (header.Data is not null || header.RunOptions is not null))
             throw new CheckpointFormatException($"{name}: corrupt checkpoint header (version {version} has no data identity or run options)");
+        if (version < 4)
+        {
+            // Before format 4 every minibatch sum was one chain over the whole minibatch: one part.
+            if (TrainingHasBatchParts(json))
+                throw new CheckpointFormatException($"{name}: corrupt checkpoint header (version {version} has no batch parts)");
+            header = header with { Training = header.Training with { BatchParts = 1 } };
+        }
         long remaining = payloadEnd - file.Position;
         CheckHeader(header, remaining, name);
 
@@ -234,6 +242,13 @@ public static class CheckpointFile
         if (header?.Model is null || header.Training is null || header.Model.HiddenSizes is null)
             throw new CheckpointFormatException($"{name}: corrupt checkpoint header (configuration missing)");
         return header;
+    }
+
+    private static bool TrainingHasBatchParts(byte[] json)
+    {
+        using var document = JsonDocument.Parse(json);
+        return document.RootElement.TryGetProperty("training", out var training) && training.ValueKind == JsonValueKind.Object
+            && training.TryGetProperty("batch_parts", out _);
     }
 
     /// <summary>Every header value, against the configuration and the bytes the file really has.</summary>

@@ -20,6 +20,12 @@ internal static class TrainCommand
         var hidden = new Option<string>("--hidden") { Description = "encoder hidden layer sizes, comma-separated (the decoder mirrors them)", DefaultValueFactory = _ => "500" };
         var epochs = new Option<int>("--epochs") { Description = "passes over the training set", DefaultValueFactory = _ => 10 };
         var batch = new Option<int>("--batch-size") { Description = "minibatch size M", DefaultValueFactory = _ => 100 };
+        var batchParts = new Option<int>("--batch-parts")
+        {
+            Description = "parts of each minibatch: every sum over the minibatch is taken per part and the parts added in order, " +
+                          "so that 1 up to this many MPI processes give the same bits (1, 2, 3, 4, 6, 12 share 12 evenly)",
+            DefaultValueFactory = _ => TrainingConfig.DefaultBatchParts,
+        };
         var lr = new Option<float?>("--lr") { Description = "learning rate (default 0.01 for adagrad and sgd, 0.001 for rmsprop and adam)" };
         var optimizer = new Option<string>("--optimizer") { Description = "adagrad (the paper's), rmsprop, adam or sgd (with momentum)", DefaultValueFactory = _ => "adagrad" };
         optimizer.AcceptOnlyFromAmong("adagrad", "rmsprop", "adam", "sgd");
@@ -43,7 +49,7 @@ internal static class TrainCommand
 
         var command = new Command("train", "Train the VAE (defaults: the paper's MNIST model 784-500-20, Adagrad lr 0.01, minibatch 100, estimator B).")
         {
-            latent, hidden, epochs, batch, lr, optimizer, likelihood, estimator, samples, minLogVariance, weightDecay, seed, binarize, trainLimit, output, resume,
+            latent, hidden, epochs, batch, batchParts, lr, optimizer, likelihood, estimator, samples, minLogVariance, weightDecay, seed, binarize, trainLimit, output, resume,
             keepCheckpoints, checkpointEvery, onDivergence,
         };
         shared.AddDataOptions(command);
@@ -80,6 +86,7 @@ internal static class TrainCommand
                 LearningRate = parse.GetValue(lr),
                 WeightDecay = parse.GetValue(weightDecay),
                 BatchSize = parse.GetValue(batch),
+                BatchParts = parse.GetValue(batchParts),
                 Epochs = parse.GetValue(epochs),
                 Seed = parse.GetValue(seed),
                 Binarization = parse.GetValue(binarize) switch
@@ -143,6 +150,7 @@ internal static class TrainCommand
                             (optimizer, typed.Optimizer, state.Training.Optimizer),
                             (weightDecay, typed.WeightDecay, state.Training.WeightDecay),
                             (batch, typed.BatchSize, state.Training.BatchSize),
+                            (batchParts, typed.BatchParts, state.Training.BatchParts),
                             (seed, typed.Seed, state.Training.Seed),
                             (binarize, typed.Binarization, state.Training.Binarization),
                             (trainLimit, typed.TrainLimit, state.Training.TrainLimit),
