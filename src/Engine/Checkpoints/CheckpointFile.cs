@@ -84,28 +84,13 @@ public static class CheckpointFile
         CheckConsistent(state);
         if (NonFiniteScan.Describe(state) is { } problem)
             throw new TrainingDivergedException($"{problem}; {Path.GetFileName(path)} was not written, the previous checkpoint is kept", state.Step);
-        var header = new Header(state.Model, state.Training, state.Step, state.Epoch, state.Beta1Power, state.Beta2Power,
-            state.Parameters.Length, state.OptimizerState0.Length, state.OptimizerState1?.Length ?? 0,
-            state.StepInEpoch, state.EpochStepElbos.Length, state.Data, new Dictionary<string, string>(state.RunOptions));
-        byte[] json = JsonSerializer.SerializeToUtf8Bytes(header, EngineJson.Compact);
         string directory = DirectoryOf(path);
         Directory.CreateDirectory(directory);
         string temp = Path.Combine(directory, $"{TemporaryPrefix(path)}{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
         try
         {
             using var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16);
-            using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-            void Write(ReadOnlySpan<byte> bytes) { file.Write(bytes); hash.AppendData(bytes); }
-            Span<byte> word = stackalloc byte[4];
-            Write(Magic);
-            BinaryPrimitives.WriteUInt32LittleEndian(word, FormatVersion); Write(word);
-            BinaryPrimitives.WriteInt32LittleEndian(word, json.Length); Write(word);
-            Write(json);
-            WriteFloats(state.Parameters, Write);
-            WriteFloats(state.OptimizerState0, Write);
-            if (state.OptimizerState1 is not null) WriteFloats(state.OptimizerState1, Write);
-            WriteFloats(state.EpochStepElbos, Write);
-            file.Write(hash.GetHashAndReset());
+            Write(file, state);
             file.Flush(flushToDisk: true);
         }
         catch
@@ -114,6 +99,41 @@ public static class CheckpointFile
             throw;
         }
         return temp;
+    }
+
+    /// <summary>
+    /// The bytes of a checkpoint of <paramref name="state"/> (what a file would hold; <see cref="Load(Stream, string)"/>
+    /// reads them back), e.g. to hand a state to the other ranks of a data-parallel job. A non-finite state is refused.
+    /// </summary>
+    internal static byte[] ToBytes(TrainingState state)
+    {
+        CheckConsistent(state);
+        if (NonFiniteScan.Describe(state) is { } problem)
+            throw new TrainingDivergedException($"{problem}; the state cannot be passed on", state.Step);
+        using var memory = new MemoryStream();
+        Write(memory, state);
+        return memory.ToArray();
+    }
+
+    /// <summary>The checkpoint's bytes: prefix, header, arrays, then the SHA-256 of all before it.</summary>
+    private static void Write(Stream output, TrainingState state)
+    {
+        var header = new Header(state.Model, state.Training, state.Step, state.Epoch, state.Beta1Power, state.Beta2Power,
+            state.Parameters.Length, state.OptimizerState0.Length, state.OptimizerState1?.Length ?? 0,
+            state.StepInEpoch, state.EpochStepElbos.Length, state.Data, new Dictionary<string, string>(state.RunOptions));
+        byte[] json = JsonSerializer.SerializeToUtf8Bytes(header, EngineJson.Compact);
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        void Write(ReadOnlySpan<byte> bytes) { output.Write(bytes); hash.AppendData(bytes); }
+        Span<byte> word = stackalloc byte[4];
+        Write(Magic);
+        BinaryPrimitives.WriteUInt32LittleEndian(word, FormatVersion); Write(word);
+        BinaryPrimitives.WriteInt32LittleEndian(word, json.Length); Write(word);
+        Write(json);
+        WriteFloats(state.Parameters, Write);
+        WriteFloats(state.OptimizerState0, Write);
+        if (state.OptimizerState1 is not null) WriteFloats(state.OptimizerState1, Write);
+        WriteFloats(state.EpochStepElbos, Write);
+        output.Write(hash.GetHashAndReset());
     }
 
     /// <summary>The name prefix of <paramref name="path"/>'s temporary files (".model.ckpt."), for clean-up after a crash.</summary>

@@ -108,12 +108,15 @@ internal sealed unsafe partial class MpiLibrary
     /// handlers would turn the runtime's null-reference and overflow checks into crashes.
     /// </summary>
     /// <exception cref="MpiUnavailableException">No library could be loaded, or one lacks a function.</exception>
-    public static MpiLibrary Load(Func<string, string?> environment)
+    public static MpiLibrary Load(Func<string, string?> environment) => Load(environment, DefaultNames);
+
+    /// <summary><see cref="Load(Func{string, string?})"/> trying <paramref name="defaultNames"/> where no library is named.</summary>
+    internal static MpiLibrary Load(Func<string, string?> environment, IReadOnlyList<string> defaultNames)
     {
         string? chosen = environment(LibraryVariable);
         string[] names = chosen is { Length: > 0 } ? [chosen]
-            : environment("OMPI_COMM_WORLD_SIZE") is not null ? ["libmpi.so.40", .. DefaultNames]
-            : DefaultNames;
+            : environment("OMPI_COMM_WORLD_SIZE") is not null ? ["libmpi.so.40", .. defaultNames]
+            : [.. defaultNames];
         KeepSignalsFromUcx();
         var failures = new List<string>();
         foreach (string name in names.Distinct())
@@ -133,7 +136,7 @@ internal sealed unsafe partial class MpiLibrary
             }
         }
         throw new MpiUnavailableException(chosen is { Length: > 0 }
-            ? $"{LibraryVariable}={chosen} cannot be loaded"
+            ? $"{LibraryVariable}={chosen} cannot be loaded; name an installed MPI library (libmpich.so.12, libmpi.so.40 or a full path), or unset it to use MPICH or Open MPI from the system"
             : $"an MPI launcher started this process, but no MPI library is installed (tried {string.Join(", ", failures)}); " +
               $"install MPICH (Debian and Ubuntu: apt-get install mpich) or Open MPI, or name the library with {LibraryVariable}");
     }
