@@ -121,38 +121,36 @@ internal static unsafe class CpuGemm
         }
 
         /// <summary>
-        /// The tile's outputs, part by part: each part's chains run over its k range from the start value,
-        /// then go to C (the first part, or every part when stored apart) or are added to what C holds.
+        /// The tile's outputs. The 4-row register tiles run every part themselves, keeping the parts' running
+        /// totals in registers; the single rows and the packed tail run part by part, each part's chains going to
+        /// C (the first part, or every part when stored apart) or added to what C holds.
         /// </summary>
         private readonly void Tile(int m0, int m1, int n0, int width)
-        {
-            for (int p = 0; p < PartCount; p++)
-            {
-                var range = new Range(PartStarts[p], PartStarts[p + 1], PartStride * p, PartStride == 0 && p > 0);
-                TilePart(m0, m1, n0, width, range);
-            }
-        }
-
-        private readonly void TilePart(int m0, int m1, int n0, int width, Range r)
         {
             int m = m0;
             if (width == PanelWidth)
             {
-                for (; m + RowBlock <= m1; m += RowBlock) Kernel4x32(m, n0, r);
-                for (; m < m1; m++) { Kernel1x16(m, n0, r); Kernel1x16(m, n0 + 16, r); }
+                for (; m + RowBlock <= m1; m += RowBlock) Kernel4x32(m, n0);
+                for (; m < m1; m++)
+                    for (int p = 0; p < PartCount; p++) { Kernel1x16(m, n0, Part(p)); Kernel1x16(m, n0 + 16, Part(p)); }
                 return;
             }
             int vectorWidth = width >= 16 ? 16 : 0;
             if (vectorWidth > 0)
             {
-                for (; m + RowBlock <= m1; m += RowBlock) Kernel4x16(m, n0, r);
-                for (; m < m1; m++) Kernel1x16(m, n0, r);
+                for (; m + RowBlock <= m1; m += RowBlock) Kernel4x16(m, n0);
+                for (; m < m1; m++)
+                    for (int p = 0; p < PartCount; p++) Kernel1x16(m, n0, Part(p));
             }
             if (vectorWidth == width) return;
             // The rest of this last panel is the packed tail.
-            for (m = m0; m + RowBlock <= m1; m += RowBlock) TailKernel4(m, r);
-            for (; m < m1; m++) TailKernel1(m, r);
+            for (m = m0; m + RowBlock <= m1; m += RowBlock) TailKernel4(m);
+            for (; m < m1; m++)
+                for (int p = 0; p < PartCount; p++) TailKernel1(m, Part(p));
         }
+
+        /// <summary>Part <paramref name="p"/>'s k range and where its outputs go.</summary>
+        private readonly Range Part(int p) => new(PartStarts[p], PartStarts[p + 1], PartStride * p, PartStride == 0 && p > 0);
 
         /// <summary>One part's k range, where its outputs go (shifted from C), and whether they are added to C's.</summary>
         private readonly record struct Range(int K0, int K1, long Shift, bool Add);
@@ -167,20 +165,34 @@ internal static unsafe class CpuGemm
         private readonly Vector512<float> TailStartValue() =>
             TailBias == null ? Vector512<float>.Zero : Vector512.Load(TailBias);
 
-        private readonly void TailKernel4(int m, Range r)
+        /// <summary>4 rows of the packed tail, every part, folded in registers as in <see cref="Kernel4x32"/>.</summary>
+        private readonly void TailKernel4(int m)
         {
-            var c0 = TailStartValue(); var c1 = c0; var c2 = c0; var c3 = c0;
             float* a0 = A + (long)m * Lda, a1 = a0 + Lda, a2 = a1 + Lda, a3 = a2 + Lda;
-            float* bp = Tail + 16 * r.K0;
-            for (int kk = r.K0; kk < r.K1; kk++, bp += 16)
+            Vector512<float> t0 = default, t1 = default, t2 = default, t3 = default;
+            for (int p = 0; p < PartCount; p++)
             {
-                var b0 = Vector512.Load(bp);
-                c0 = Vector512.FusedMultiplyAdd(Vector512.Create(a0[kk]), b0, c0);
-                c1 = Vector512.FusedMultiplyAdd(Vector512.Create(a1[kk]), b0, c1);
-                c2 = Vector512.FusedMultiplyAdd(Vector512.Create(a2[kk]), b0, c2);
-                c3 = Vector512.FusedMultiplyAdd(Vector512.Create(a3[kk]), b0, c3);
+                var c0 = TailStartValue(); var c1 = c0; var c2 = c0; var c3 = c0;
+                int k1 = PartStarts[p + 1];
+                float* bp = Tail + 16 * PartStarts[p];
+                for (int kk = PartStarts[p]; kk < k1; kk++, bp += 16)
+                {
+                    var b0 = Vector512.Load(bp);
+                    c0 = Vector512.FusedMultiplyAdd(Vector512.Create(a0[kk]), b0, c0);
+                    c1 = Vector512.FusedMultiplyAdd(Vector512.Create(a1[kk]), b0, c1);
+                    c2 = Vector512.FusedMultiplyAdd(Vector512.Create(a2[kk]), b0, c2);
+                    c3 = Vector512.FusedMultiplyAdd(Vector512.Create(a3[kk]), b0, c3);
+                }
+                if (PartStride != 0) StoreTail4(m, Part(p), c0, c1, c2, c3);
+                else if (p == 0) { t0 = c0; t1 = c1; t2 = c2; t3 = c3; }
+                else { t0 += c0; t1 += c1; t2 += c2; t3 += c3; }
             }
-            StoreTail(m, c0, r); StoreTail(m + 1, c1, r); StoreTail(m + 2, c2, r); StoreTail(m + 3, c3, r);
+            if (PartStride == 0) StoreTail4(m, Part(0), t0, t1, t2, t3);
+        }
+
+        private readonly void StoreTail4(int m, Range r, Vector512<float> t0, Vector512<float> t1, Vector512<float> t2, Vector512<float> t3)
+        {
+            StoreTail(m, t0, r); StoreTail(m + 1, t1, r); StoreTail(m + 2, t2, r); StoreTail(m + 3, t3, r);
         }
 
         private readonly void TailKernel1(int m, Range r)
@@ -208,48 +220,111 @@ internal static unsafe class CpuGemm
         private readonly Vector512<float> Start(int n0) =>
             Bias == null ? Vector512<float>.Zero : Vector512.Load(Bias + n0);
 
-        private readonly void Kernel4x32(int m, int n0, Range r)
+        /// <summary>
+        /// 4 rows × 32 columns. One part: the plain register tile. Several: each part's chains from the start value
+        /// in registers of their own, then stored apart or folded into totals held in registers (t = p₀, then
+        /// t = t + p₁, …), stored at the end. (Two loops rather than one with totals: the products of one part —
+        /// the forward and data-gradient products, every step — keep the plain tile's speed.)
+        /// </summary>
+        private readonly void Kernel4x32(int m, int n0)
         {
-            var c00 = Start(n0); var c01 = Start(n0 + 16);
-            var c10 = c00; var c11 = c01; var c20 = c00; var c21 = c01; var c30 = c00; var c31 = c01;
             float* a0 = A + (long)m * Lda, a1 = a0 + Lda, a2 = a1 + Lda, a3 = a2 + Lda;
-            float* bp = B + (long)r.K0 * Ldb + n0;
-            for (int kk = r.K0; kk < r.K1; kk++, bp += Ldb)
+            float* c = C + (long)m * Ldc + n0;
+            if (PartCount == 1)
             {
-                var b0 = Vector512.Load(bp);
-                var b1 = Vector512.Load(bp + 16);
-                var x = Vector512.Create(a0[kk]);
-                c00 = Vector512.FusedMultiplyAdd(x, b0, c00); c01 = Vector512.FusedMultiplyAdd(x, b1, c01);
-                x = Vector512.Create(a1[kk]);
-                c10 = Vector512.FusedMultiplyAdd(x, b0, c10); c11 = Vector512.FusedMultiplyAdd(x, b1, c11);
-                x = Vector512.Create(a2[kk]);
-                c20 = Vector512.FusedMultiplyAdd(x, b0, c20); c21 = Vector512.FusedMultiplyAdd(x, b1, c21);
-                x = Vector512.Create(a3[kk]);
-                c30 = Vector512.FusedMultiplyAdd(x, b0, c30); c31 = Vector512.FusedMultiplyAdd(x, b1, c31);
+                var c00 = Start(n0); var c01 = Start(n0 + 16);
+                var c10 = c00; var c11 = c01; var c20 = c00; var c21 = c01; var c30 = c00; var c31 = c01;
+                float* bp = B + n0;
+                for (int kk = 0; kk < K; kk++, bp += Ldb)
+                {
+                    var b0 = Vector512.Load(bp);
+                    var b1 = Vector512.Load(bp + 16);
+                    var x = Vector512.Create(a0[kk]);
+                    c00 = Vector512.FusedMultiplyAdd(x, b0, c00); c01 = Vector512.FusedMultiplyAdd(x, b1, c01);
+                    x = Vector512.Create(a1[kk]);
+                    c10 = Vector512.FusedMultiplyAdd(x, b0, c10); c11 = Vector512.FusedMultiplyAdd(x, b1, c11);
+                    x = Vector512.Create(a2[kk]);
+                    c20 = Vector512.FusedMultiplyAdd(x, b0, c20); c21 = Vector512.FusedMultiplyAdd(x, b1, c21);
+                    x = Vector512.Create(a3[kk]);
+                    c30 = Vector512.FusedMultiplyAdd(x, b0, c30); c31 = Vector512.FusedMultiplyAdd(x, b1, c31);
+                }
+                Store4x32(c, c00, c01, c10, c11, c20, c21, c30, c31);
+                return;
             }
-            float* c = C + (long)m * Ldc + n0 + r.Shift;
-            bool add = r.Add;
-            Put(c, c00, add); Put(c + 16, c01, add); c += Ldc;
-            Put(c, c10, add); Put(c + 16, c11, add); c += Ldc;
-            Put(c, c20, add); Put(c + 16, c21, add); c += Ldc;
-            Put(c, c30, add); Put(c + 16, c31, add);
+            Vector512<float> t00 = default, t01 = default, t10 = default, t11 = default, t20 = default, t21 = default, t30 = default, t31 = default;
+            for (int p = 0; p < PartCount; p++)
+            {
+                var c00 = Start(n0); var c01 = Start(n0 + 16);
+                var c10 = c00; var c11 = c01; var c20 = c00; var c21 = c01; var c30 = c00; var c31 = c01;
+                int k1 = PartStarts[p + 1];
+                float* bp = B + (long)PartStarts[p] * Ldb + n0;
+                for (int kk = PartStarts[p]; kk < k1; kk++, bp += Ldb)
+                {
+                    var b0 = Vector512.Load(bp);
+                    var b1 = Vector512.Load(bp + 16);
+                    var x = Vector512.Create(a0[kk]);
+                    c00 = Vector512.FusedMultiplyAdd(x, b0, c00); c01 = Vector512.FusedMultiplyAdd(x, b1, c01);
+                    x = Vector512.Create(a1[kk]);
+                    c10 = Vector512.FusedMultiplyAdd(x, b0, c10); c11 = Vector512.FusedMultiplyAdd(x, b1, c11);
+                    x = Vector512.Create(a2[kk]);
+                    c20 = Vector512.FusedMultiplyAdd(x, b0, c20); c21 = Vector512.FusedMultiplyAdd(x, b1, c21);
+                    x = Vector512.Create(a3[kk]);
+                    c30 = Vector512.FusedMultiplyAdd(x, b0, c30); c31 = Vector512.FusedMultiplyAdd(x, b1, c31);
+                }
+                if (PartStride != 0)
+                {
+                    Store4x32(c + PartStride * p, c00, c01, c10, c11, c20, c21, c30, c31);
+                }
+                else if (p == 0)
+                {
+                    t00 = c00; t01 = c01; t10 = c10; t11 = c11; t20 = c20; t21 = c21; t30 = c30; t31 = c31;
+                }
+                else
+                {
+                    t00 += c00; t01 += c01; t10 += c10; t11 += c11; t20 += c20; t21 += c21; t30 += c30; t31 += c31;
+                }
+            }
+            if (PartStride == 0) Store4x32(c, t00, t01, t10, t11, t20, t21, t30, t31);
         }
 
-        private readonly void Kernel4x16(int m, int n0, Range r)
+        private readonly void Store4x32(float* c, Vector512<float> c00, Vector512<float> c01, Vector512<float> c10, Vector512<float> c11,
+            Vector512<float> c20, Vector512<float> c21, Vector512<float> c30, Vector512<float> c31)
         {
-            var c0 = Start(n0); var c1 = c0; var c2 = c0; var c3 = c0;
+            c00.Store(c); c01.Store(c + 16); c += Ldc;
+            c10.Store(c); c11.Store(c + 16); c += Ldc;
+            c20.Store(c); c21.Store(c + 16); c += Ldc;
+            c30.Store(c); c31.Store(c + 16);
+        }
+
+        /// <summary>4 rows × 16 columns, every part, folded in registers as in <see cref="Kernel4x32"/>.</summary>
+        private readonly void Kernel4x16(int m, int n0)
+        {
             float* a0 = A + (long)m * Lda, a1 = a0 + Lda, a2 = a1 + Lda, a3 = a2 + Lda;
-            float* bp = B + (long)r.K0 * Ldb + n0;
-            for (int kk = r.K0; kk < r.K1; kk++, bp += Ldb)
+            float* c = C + (long)m * Ldc + n0;
+            Vector512<float> t0 = default, t1 = default, t2 = default, t3 = default;
+            for (int p = 0; p < PartCount; p++)
             {
-                var b0 = Vector512.Load(bp);
-                c0 = Vector512.FusedMultiplyAdd(Vector512.Create(a0[kk]), b0, c0);
-                c1 = Vector512.FusedMultiplyAdd(Vector512.Create(a1[kk]), b0, c1);
-                c2 = Vector512.FusedMultiplyAdd(Vector512.Create(a2[kk]), b0, c2);
-                c3 = Vector512.FusedMultiplyAdd(Vector512.Create(a3[kk]), b0, c3);
+                var c0 = Start(n0); var c1 = c0; var c2 = c0; var c3 = c0;
+                int k1 = PartStarts[p + 1];
+                float* bp = B + (long)PartStarts[p] * Ldb + n0;
+                for (int kk = PartStarts[p]; kk < k1; kk++, bp += Ldb)
+                {
+                    var b0 = Vector512.Load(bp);
+                    c0 = Vector512.FusedMultiplyAdd(Vector512.Create(a0[kk]), b0, c0);
+                    c1 = Vector512.FusedMultiplyAdd(Vector512.Create(a1[kk]), b0, c1);
+                    c2 = Vector512.FusedMultiplyAdd(Vector512.Create(a2[kk]), b0, c2);
+                    c3 = Vector512.FusedMultiplyAdd(Vector512.Create(a3[kk]), b0, c3);
+                }
+                if (PartStride != 0) Store4x16(c + PartStride * p, c0, c1, c2, c3);
+                else if (p == 0) { t0 = c0; t1 = c1; t2 = c2; t3 = c3; }
+                else { t0 += c0; t1 += c1; t2 += c2; t3 += c3; }
             }
-            float* c = C + (long)m * Ldc + n0 + r.Shift;
-            Put(c, c0, r.Add); Put(c + Ldc, c1, r.Add); Put(c + 2 * Ldc, c2, r.Add); Put(c + 3 * Ldc, c3, r.Add);
+            if (PartStride == 0) Store4x16(c, t0, t1, t2, t3);
+        }
+
+        private readonly void Store4x16(float* c, Vector512<float> c0, Vector512<float> c1, Vector512<float> c2, Vector512<float> c3)
+        {
+            c0.Store(c); c1.Store(c + Ldc); c2.Store(c + 2 * Ldc); c3.Store(c + 3 * Ldc);
         }
 
         private readonly void Kernel1x16(int m, int n0, Range r)
