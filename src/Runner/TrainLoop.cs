@@ -74,6 +74,10 @@ internal sealed class TrainLoop
     {
         if (_folder is null && Ranks is not { Rank: > 0 }) throw new ArgumentException("only the ranks other than 0 of a job train without a run folder");
         Trainer? trainer = new Trainer(accelerator, model, training, data, state, Ranks);
+        if (Ranks is { } ranks && Leader)
+            _console.Log(string.Create(CultureInfo.InvariantCulture,
+                $"data-parallel: {ranks.Size} ranks share the {training.EffectiveBatchParts} parts of each minibatch; " +
+                $"rank 0 sends {trainer.FloatsSentPerStep * 4 / 1e6:F1} MB per step"));
         _lastSaved = state?.Step ?? -1;
         int rollbacks = 0;
         var stop = _signals.Token;

@@ -47,7 +47,7 @@ internal sealed class PartSumExchange
     public int Length { get; }
 
     /// <summary>
-    /// Floats this rank sends to other ranks per <see cref="Sum"/>: its parts' segments owned elsewhere, and its
+    /// Floats this rank sends to other ranks per <see cref="Sum(Span{float})"/>: its parts' segments owned elsewhere, and its
     /// summed segment to every other rank (what a direct exchange moves; MPI's algorithms may relay some).
     /// </summary>
     public long FloatsSent
@@ -59,23 +59,44 @@ internal sealed class PartSumExchange
         }
     }
 
+    /// <summary>The segment of the vector that rank <paramref name="owner"/> adds up: its first element and length.</summary>
+    public (int Start, int Length) Segment(int owner) => (_segmentStart[owner], _segmentLengths[owner]);
+
+    /// <summary>
+    /// Where segment <paramref name="owner"/> of this rank's part <paramref name="part"/> (counted from its first
+    /// part) goes, to be filled before <see cref="Sum(Span{float})"/> — straight from the accelerator, with no
+    /// copy of the whole vectors on the way.
+    /// </summary>
+    public Span<float> Slot(int owner, int part)
+    {
+        int mine = _shares.PartCount(_ranks.Rank);
+        ArgumentOutOfRangeException.ThrowIfNegative(part);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(part, mine);
+        // Blocks in rank order, and within a rank's block this rank's parts in order.
+        return _send.AsSpan(_segmentStart[owner] * mine + _segmentLengths[owner] * part, _segmentLengths[owner]);
+    }
+
     /// <summary>
     /// <paramref name="total"/> = the sum over all parts, from <paramref name="myParts"/>: this rank's parts'
     /// vectors one after the other, in part order (<see cref="Length"/> floats each). Every rank must call it.
     /// </summary>
     public void Sum(ReadOnlySpan<float> myParts, Span<float> total)
     {
-        int me = _ranks.Rank, p = _ranks.Size, mine = _shares.PartCount(me);
+        int mine = _shares.PartCount(_ranks.Rank);
         if (myParts.Length != (long)mine * Length) throw new ArgumentException($"{myParts.Length} floats for {mine} parts of {Length}", nameof(myParts));
-        if (total.Length != Length) throw new ArgumentException($"{total.Length} floats for a sum of {Length}", nameof(total));
-        // Blocks in rank order, and within a rank's block this rank's parts in order.
-        int at = 0;
-        for (int q = 0; q < p; q++)
+        for (int q = 0; q < _ranks.Size; q++)
             for (int j = 0; j < mine; j++)
-            {
-                myParts.Slice(j * Length + _segmentStart[q], _segmentLengths[q]).CopyTo(_send.AsSpan(at));
-                at += _segmentLengths[q];
-            }
+                myParts.Slice(j * Length + _segmentStart[q], _segmentLengths[q]).CopyTo(Slot(q, j));
+        Sum(total);
+    }
+
+    /// <summary>
+    /// <paramref name="total"/> = the sum over all parts, from this rank's parts' segments filled into the
+    /// <see cref="Slot"/>s. Every rank must call it.
+    /// </summary>
+    public void Sum(Span<float> total)
+    {
+        if (total.Length != Length) throw new ArgumentException($"{total.Length} floats for a sum of {Length}", nameof(total));
         _ranks.AllToAll(_send, _sendCounts, _receive, _receiveCounts);
         // The G copies of this rank's segment arrived in part order: add them left to right.
         int n = _segment.Length;

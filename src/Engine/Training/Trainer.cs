@@ -54,7 +54,6 @@ public sealed partial class Trainer : IDisposable
     private readonly MinibatchShares? _shares;
     private readonly PartSumExchange? _exchange;
     private readonly DeviceBuffer<float>? _partSums;
-    private readonly float[] _partSumsHost = [];
     private readonly float[] _sumHost = [];
     private bool _stopAgreed;
     // The epoch whose shuffled order _order holds (0: none yet), so a trainer that starts inside an
@@ -153,7 +152,6 @@ public sealed partial class Trainer : IDisposable
             int length = checked((int)Layout.Count + PartVectorExtras);
             int mine = _shares.PartCount(ranks.Rank);
             _partSums = accelerator.Allocate<float>((long)mine * length);
-            _partSumsHost = new float[(long)mine * length];
             _sumHost = new float[length];
             _exchange = new PartSumExchange(ranks, _shares, length);
             RankAgreement.Check(ranks, "data", SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(
@@ -300,10 +298,19 @@ public sealed partial class Trainer : IDisposable
     /// </summary>
     private bool SumPartsAndUpdate(bool stopRequested)
     {
-        int n = (int)Layout.Count, length = _exchange!.Length;
-        _partSums!.Download(_partSumsHost);
-        for (int at = n + 1; at < _partSumsHost.Length; at += length) _partSumsHost[at] = stopRequested ? 1f : 0f;
-        _exchange.Sum(_partSumsHost, _sumHost);
+        int n = (int)Layout.Count, length = _exchange!.Length, mine = _shares!.PartCount(_ranks!.Rank);
+        // Each part's segments straight into the exchange, then this rank's stop request into each part's vector.
+        for (int owner = 0; owner < _ranks.Size; owner++)
+        {
+            var (start, _) = _exchange.Segment(owner);
+            for (int j = 0; j < mine; j++)
+            {
+                var slot = _exchange.Slot(owner, j);
+                _partSums!.Download(slot, (long)j * length + start);
+                if (n + 1 - start is int at && at >= 0 && at < slot.Length) slot[at] = stopRequested ? 1f : 0f;
+            }
+        }
+        _exchange.Sum(_sumHost);
         _gradients.Upload(_sumHost.AsSpan(0, n));
         _stepElbo.Upload(_sumHost.AsSpan(n, 1), StepInEpoch);
         _accelerator.RunKernelSequence(_queueUpdate);
