@@ -98,7 +98,7 @@ internal sealed unsafe partial class MpiLibrary
         int length = 0;
         if (GetLibraryVersion(buffer, &length) != 0) return Name;
         string text = Marshal.PtrToStringUTF8((nint)buffer, Math.Clamp(length, 0, 8191)) ?? "";
-        return text.Split('\n')[0].Trim();
+        return text.Split('\n')[0].Trim().TrimEnd('\0');
     }
 
     /// <summary>
