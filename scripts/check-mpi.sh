@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # End-to-end check of data-parallel training under MPI (MPICH's mpiexec, or $MPIEXEC):
-#   1. one process and mpiexec -n 2, -n 3, -n 4 write byte-identical checkpoints;
+#   1. one process and mpiexec -n 2, -n 3, -n 4 write byte-identical checkpoints, and so do 2 ranks of which
+#      one runs on the CPU and one on OpenCL;
 #   2. a run on 4 ranks stopped by SIGTERM (sent to mpiexec, which passes it to every rank) exits 130 with one
 #      line, having saved once; it resumes on 2 ranks, and on OpenCL, to the bytes of a run that never stopped;
 #   3. a rank killed with SIGKILL in mid-run ends the whole job, the last checkpoint stays intact, and a resume
@@ -41,6 +42,19 @@ for n in 2 3 4; do
   "$mpiexec" -n "$n" "$ilgpuvae" train "${common[@]}" --accelerator cpu --epochs 2 --out "$work/ranks-$n" >/dev/null
   same one "ranks-$n"
 done
+opencl=0
+if "$ilgpuvae" devices | grep -q "^opencl .*\[usable\]"; then
+  opencl=1
+elif [ "${ILGPUVAE_REQUIRE_OPENCL:-}" = 1 ]; then
+  fail "ILGPUVAE_REQUIRE_OPENCL=1 but no usable OpenCL device"
+else
+  echo "no usable OpenCL device: the runs on OpenCL did not run"
+fi
+if ((opencl)); then
+  "$mpiexec" -n 1 "$ilgpuvae" train "${common[@]}" --accelerator cpu --epochs 2 --out "$work/mixed" : \
+    -n 1 "$ilgpuvae" train "${common[@]}" --accelerator opencl --epochs 2 --out "$work/mixed" >/dev/null
+  same one mixed
+fi
 
 echo "== 2. stopped by SIGTERM on 4 ranks, resumed on 2 ranks (CPU and OpenCL)"
 long=(--accelerator cpu --epochs 12 --checkpoint-every 4)
@@ -55,13 +69,9 @@ if [ "$code" = 130 ] && [ "$stops" = 1 ]; then echo "stopped: exit code 130, one
 cp -r "$work/stopped" "$work/stopped-opencl"
 "$mpiexec" -n 2 "$ilgpuvae" train --resume "$work/stopped" --accelerator cpu -q >/dev/null
 same straight stopped
-if "$ilgpuvae" devices | grep -q "^opencl .*\[usable\]"; then
+if ((opencl)); then
   "$mpiexec" -n 2 "$ilgpuvae" train --resume "$work/stopped-opencl" --accelerator opencl -q >/dev/null
   same straight stopped-opencl
-elif [ "${ILGPUVAE_REQUIRE_OPENCL:-}" = 1 ]; then
-  fail "ILGPUVAE_REQUIRE_OPENCL=1 but no usable OpenCL device"
-else
-  echo "no usable OpenCL device: the resume on OpenCL did not run"
 fi
 
 echo "== 3. a rank killed in mid-run"
