@@ -6,7 +6,8 @@
 #      line, having saved once; it resumes on 2 ranks, and on OpenCL, to the bytes of a run that never stopped;
 #   3. a rank killed with SIGKILL in mid-run ends the whole job, the last checkpoint stays intact, and a resume
 #      from it ends in the same bytes;
-#   4. a diverging run on 3 ranks exits 3 with one message;
+#   4. a diverging run on 3 ranks exits 3 with one message; with --on-divergence rollback (rank 0 decides and
+#      hands the other ranks the checkpoint to go back to) it ends in the bytes of one process;
 #   5. experiment fig2 spread over 2 ranks writes each model's bytes of one process.
 # Small runs (the first 600 MNIST training and 200 test images, a 784-64-8 model) to keep CI short.
 # Usage: scripts/check-mpi.sh   (needs MNIST in the data cache: ./ilgpuvae data; OpenCL is required when
@@ -97,6 +98,11 @@ code=0
 "$mpiexec" -n 3 "$ilgpuvae" train "${common[@]}" --accelerator cpu --lr 1e9 --out "$work/diverged" >/dev/null 2>"$work/diverged.err" || code=$?
 messages=$(grep -c "^ilgpuvae: step" "$work/diverged.err" || true)
 if [ "$code" = 3 ] && [ "$messages" = 1 ]; then echo "diverged: exit code 3, one message"; else fail "exit code $code, $messages messages: $(cat "$work/diverged.err")"; fi
+rollback=(--accelerator cpu --optimizer sgd --lr 0.3 --epochs 4 --checkpoint-every 3 --on-divergence rollback)
+"$ilgpuvae" train "${common[@]}" "${rollback[@]}" --out "$work/rollback-one" >/dev/null 2>&1
+"$mpiexec" -n 3 "$ilgpuvae" train "${common[@]}" "${rollback[@]}" --out "$work/rollback-three" >/dev/null 2>"$work/rollback.err"
+grep -q "rolled back" "$work/rollback.err" || fail "the run did not roll back: $(cat "$work/rollback.err")"
+same rollback-one rollback-three
 
 echo "== 5. experiment fig2 over 2 ranks"
 fig2=(experiment fig2 --data "$work/data" --hidden 64 --latents 2,3 --budget-samples 1200 --evals-per-decade 1 --train-eval-images 100 --accelerator cpu -q)

@@ -91,12 +91,12 @@ public static class Cli
 
     /// <summary>
     /// A failure on a rank other than 0: its own (a device, its data) is reported on one line naming the rank; one
-    /// that every rank meets alike (<see cref="ParallelJob.SameOnEveryRank{T}"/>) is left to rank 0 to report, and
+    /// that every rank meets alike (<see cref="SameOnEveryRank"/>) is left to rank 0 to report, and
     /// this rank waits a while for rank 0 to end the job before it ends it itself.
     /// </summary>
     private static int ReportOnRank(Exception e, TextWriter stderr, ICommunicator ranks)
     {
-        if (ParallelJob.IsSameOnEveryRank(e))
+        if (SameOnEveryRank.Holds(e))
         {
             int code = Report(e, TextWriter.Null);
             Thread.Sleep(TimeSpan.FromSeconds(20));

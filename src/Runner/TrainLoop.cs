@@ -105,7 +105,7 @@ internal sealed class TrainLoop
                         : (null, "", "", false);
                     if (Ranks is not null) (good, giveUp, where) = ShareDecision(good, giveUp, where);
                     if (giveUp)
-                        throw ParallelJob.SameOnEveryRank(new TrainingDivergedException(where, e.Step));
+                        throw SameOnEveryRank.Mark(new TrainingDivergedException(where, e.Step));
                     rollbacks++;
                     training = training with { LearningRate = lr / 2 };
                     trainer = new Trainer(accelerator, model, training, data, good, Ranks);
@@ -276,21 +276,14 @@ internal sealed class TrainLoop
     {
         if (trainer.Step == _lastSaved) return;
         // In a job, every rank first checks that it holds rank 0's bits: what rank 0 saves is every rank's state.
-        try
-        {
-            trainer.CheckRanksAgree();
-        }
-        catch (RanksDisagreeException e)
-        {
-            throw ParallelJob.SameOnEveryRank(e);
-        }
-        if (Leader)
-        {
-            // The save scans every value first and refuses a non-finite state, so a diverged model never
-            // replaces a good checkpoint (the divergence error then names the step and the tensor).
-            var state = trainer.CaptureState() with { RunOptions = RunOptions };
-            Storage($"saving the checkpoint of step {trainer.Step}", () => Folder.SaveCheckpoint(state));
-        }
+        trainer.CheckRanksAgree();
+        var state = trainer.CaptureState() with { RunOptions = RunOptions };
+        // The save scans every value first and refuses a non-finite state, so a diverged model never replaces a
+        // good checkpoint (the divergence error then names the step and the tensor). In a job every rank scans
+        // its own copy of the state, so that all of them meet the divergence together.
+        if (Ranks is not null && NonFiniteScan.Describe(state) is { } problem)
+            throw new TrainingDivergedException($"{problem}; {RunFolder.CheckpointFileName} was not written, the previous checkpoint is kept", trainer.Step);
+        if (Leader) Storage($"saving the checkpoint of step {trainer.Step}", () => Folder.SaveCheckpoint(state));
         _lastSaved = trainer.Step;
         _failuresSinceSave = 0;
     }

@@ -16,8 +16,8 @@ internal sealed class MinibatchShares
     {
         if (batch < 1 || parts < 1 || parts > batch) throw new ArgumentOutOfRangeException(nameof(parts), $"{parts} parts of a minibatch of {batch}");
         if (ranks < 1 || ranks > parts)
-            throw new InputException($"{ranks} processes cannot share a minibatch of {parts} parts: at most {parts} can " +
-                                     $"(--batch-parts {parts}{(parts < batch ? "" : ", limited by --batch-size")}); start at most {parts} processes, or a new run with more --batch-parts");
+            throw SameOnEveryRank.Mark(new InputException($"{ranks} processes cannot share a minibatch of {parts} parts: at most {parts} can " +
+                                     $"(--batch-parts {parts}{(parts < batch ? "" : ", limited by --batch-size")}); start at most {parts} processes, or a new run with more --batch-parts"));
         Batch = batch;
         Parts = parts;
         Ranks = ranks;

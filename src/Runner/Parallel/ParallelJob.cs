@@ -80,21 +80,6 @@ internal sealed class ParallelJob : IDisposable
         return exitCode;
     }
 
-    /// <summary>
-    /// Marks <paramref name="e"/> as a failure every rank meets alike (a diverged run, ranks that disagree, a
-    /// setting the job cannot run with): rank 0 reports it, and the other ranks stay silent.
-    /// </summary>
-    public static T SameOnEveryRank<T>(T e) where T : Exception
-    {
-        e.Data[SameOnEveryRankKey] = true;
-        return e;
-    }
-
-    /// <summary>Whether <paramref name="e"/> is marked as <see cref="SameOnEveryRank{T}"/>.</summary>
-    public static bool IsSameOnEveryRank(Exception e) => e.Data[SameOnEveryRankKey] is true;
-
-    private const string SameOnEveryRankKey = "ilgpuvae.same-on-every-rank";
-
     /// <summary>Finalizes MPI if the job was not finished (an exception on the way out).</summary>
     public void Dispose() => _mpi?.Dispose();
 }
