@@ -101,7 +101,8 @@ if [ "$code" = 3 ] && [ "$messages" = 1 ]; then echo "diverged: exit code 3, one
 rollback=(--accelerator cpu --optimizer sgd --lr 0.3 --epochs 4 --checkpoint-every 3 --on-divergence rollback)
 "$ilgpuvae" train "${common[@]}" "${rollback[@]}" --out "$work/rollback-one" >/dev/null 2>&1
 "$mpiexec" -n 3 "$ilgpuvae" train "${common[@]}" "${rollback[@]}" --out "$work/rollback-three" >/dev/null 2>"$work/rollback.err"
-grep -q "rolled back" "$work/rollback.err" || fail "the run did not roll back: $(cat "$work/rollback.err")"
+# config.json records the learning rate a rollback halved.
+grep -q '"lr": 0.3' "$work/rollback-three/config.json" && fail "the run did not roll back: $(cat "$work/rollback-three/config.json")"
 same rollback-one rollback-three
 
 echo "== 5. experiment fig2 over 2 ranks"
