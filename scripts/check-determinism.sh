@@ -15,15 +15,7 @@ trap 'rm -rf "$work"' EXIT
 # ILGPU's CPU accelerator runs every GPU thread as an OS thread, so the runs are small for its sake: the
 # first 600 training and 200 test images of MNIST, written as IDX files of their own (each epoch ends with
 # a test ELBO over the whole test set).
-cache="${ILGPUVAE_DATA_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/ilgpuvae/data}/mnist"
-subset() { # subset SOURCE TARGET COUNT: the first COUNT 28x28 images of an IDX image file
-  local n=$3 count
-  count=$(printf '\\x%02x\\x%02x\\x%02x\\x%02x' $((n >> 24 & 255)) $((n >> 16 & 255)) $((n >> 8 & 255)) $((n & 255)))
-  { printf '\x00\x00\x08\x03'; printf "$count"; printf '\x00\x00\x00\x1c\x00\x00\x00\x1c'; head -c $((16 + n * 784)) "$1" | tail -c +17; } >"$2"
-}
-mkdir -p "$work/data"
-subset "$cache/train-images-idx3-ubyte" "$work/data/train-images-idx3-ubyte" 600
-subset "$cache/t10k-images-idx3-ubyte" "$work/data/t10k-images-idx3-ubyte" 200
+bash "$root/scripts/mnist-subset.sh" "$work/data" 600 200
 common=(--data "$work/data" --batch-size 50 --hidden 64 --latent 8 -q)
 run() { local name=$1; shift; "$root/ilgpuvae" train "${common[@]}" --epochs 2 --out "$work/$name" "$@" >/dev/null; }
 usable() { "$root/ilgpuvae" devices | grep -q "^$1 .*\[usable\]"; }

@@ -1,9 +1,12 @@
 using System.CommandLine;
 using IlgpuVae.Engine;
 using IlgpuVae.Engine.Accelerators;
+using IlgpuVae.Engine.Distributed;
+using IlgpuVae.Engine.Distributed.Mpi;
 using IlgpuVae.Engine.Files;
 using IlgpuVae.Engine.Training;
 using IlgpuVae.Runner.Commands;
+using IlgpuVae.Runner.Parallel;
 
 namespace IlgpuVae.Runner;
 
@@ -25,10 +28,15 @@ public static class Cli
     internal static int Run(string[] args, CliConsole console, Func<Accelerator>? verifyTarget = null)
     {
         TextWriter stdout = console.Out, stderr = console.Error;
+        // Started by an MPI launcher? Then every process of the job runs this, and what all would print alike
+        // (a parse error, a missing library) is printed by the launcher's first process only.
+        var launch = MpiLaunch.Detect(Environment.GetEnvironmentVariable);
+        if (launch is { IsParallel: true, IsFirst: false }) stderr = TextWriter.Null;
         // First of all, so that a signal at any moment of any command ends it with 130 and one line.
         using var signals = new StopSignals(console.Log, stderr.WriteLine);
+        using var job = new ParallelJob();
         var scripting = new ScriptingOptions();
-        var root = CreateRoot(console, scripting, signals, verifyTarget);
+        var root = CreateRoot(console, scripting, signals, verifyTarget, job);
         ParseResult parse = root.Parse(args, CommandLineRules.Parser);
         if (parse.Errors.Count == 0)
         {
@@ -43,14 +51,62 @@ public static class Cli
             stderr.WriteLine($"ilgpuvae: {OneLine(error.Message)} (see `ilgpuvae {CommandPath(parse)}--help`)");
             return ExitCodes.BadInput;
         }
+        bool helpOrVersion = parse.CommandResult.Command is RootCommand || parse.Tokens.Any(t => t.Value is "-h" or "--help" or "-?");
+        if (launch is { IsParallel: true } && !helpOrVersion)
+        {
+            string command = CommandPath(parse).Trim();
+            if (command is not ("train" or "fig2"))
+            {
+                stderr.WriteLine($"ilgpuvae: `ilgpuvae {command}` runs as one process; under mpiexec or srun only `train` (data-parallel) and `experiment fig2` (its models spread over the ranks) run, so start it without a launcher");
+                return ExitCodes.BadInput;
+            }
+            try
+            {
+                job.Join(launch, Environment.GetEnvironmentVariable);
+            }
+            catch (MpiUnavailableException e)
+            {
+                stderr.WriteLine($"ilgpuvae: {OneLine(e.Message)}");
+                return ExitCodes.MpiFailure;
+            }
+            if (job.Ranks is { } ranks)
+            {
+                // The other ranks print only their own failures, each line naming the rank.
+                if (ranks.Rank > 0) console.Quiet = true;
+                else console.Log($"MPI: {ranks.Size} ranks, {job.LocalSize} on this node; {job.Library}");
+                stderr = console.Error;
+            }
+        }
+        int code;
         try
         {
-            return parse.Invoke(new InvocationConfiguration { Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false });
+            code = parse.Invoke(new InvocationConfiguration { Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false });
         }
         catch (Exception e)
         {
-            return Report(e, stderr);
+            code = job.Ranks is { Rank: > 0 } ranks ? ReportOnRank(e, stderr, ranks) : Report(e, stderr);
         }
+        return job.Finish(code);
+    }
+
+    /// <summary>
+    /// A failure on a rank other than 0: its own (a device, its data) is reported on one line naming the rank; one
+    /// that every rank meets alike (<see cref="SameOnEveryRank"/>) is left to rank 0 to report, and
+    /// this rank waits a while for rank 0 to end the job before it ends it itself.
+    /// </summary>
+    private static int ReportOnRank(Exception e, TextWriter stderr, ICommunicator ranks)
+    {
+        if (SameOnEveryRank.Holds(e))
+        {
+            int code = Report(e, TextWriter.Null);
+            Thread.Sleep(TimeSpan.FromSeconds(20));
+            return code;
+        }
+        var text = new StringWriter();
+        int exit = Report(e, text);
+        foreach (string line in text.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries))
+            stderr.WriteLine(line.StartsWith("ilgpuvae: ", StringComparison.Ordinal) ? $"ilgpuvae: rank {ranks.Rank} of {ranks.Size}: {line["ilgpuvae: ".Length..]}" : line);
+        return exit;
     }
 
     /// <summary>
@@ -58,11 +114,13 @@ public static class Cli
     /// (<see cref="CommandLineRules"/>). <paramref name="signals"/> is what `train` saves and stops on (null:
     /// signals of this process, for listing the commands only).
     /// </summary>
-    internal static RootCommand CreateRoot(CliConsole console, ScriptingOptions scripting, StopSignals? signals = null, Func<Accelerator>? verifyTarget = null)
+    internal static RootCommand CreateRoot(CliConsole console, ScriptingOptions scripting, StopSignals? signals = null, Func<Accelerator>? verifyTarget = null,
+        ParallelJob? job = null)
     {
+        job ??= new ParallelJob();
         var root = new RootCommand("IlgpuVae: trains the Variational Autoencoder of Kingma & Welling (AEVB) with its own deterministic kernels on CUDA, OpenCL or the CPU.")
         {
-            TrainCommand.Create(console, signals ?? new StopSignals(_ => { }, _ => { }, register: false)),
+            TrainCommand.Create(console, signals ?? new StopSignals(_ => { }, _ => { }, register: false), job),
             EvalCommand.Create(console),
             DevicesCommand.Create(console),
             DataCommand.Create(console),
@@ -71,7 +129,7 @@ public static class Cli
             KernelsSourceCommand.Create(console),
         };
         foreach (var command in FigureCommands.Create(console)) root.Subcommands.Add(command);
-        root.Subcommands.Add(ExperimentCommand.Create(console));
+        root.Subcommands.Add(ExperimentCommand.Create(console, job));
         scripting.AddTo(root);
         EngineVersion.Use(root);
         CommandLineRules.Apply(root);
@@ -93,6 +151,9 @@ public static class Cli
             case AcceleratorUnavailableException:
                 stderr.WriteLine($"ilgpuvae: {OneLine(e.Message)}");
                 return ExitCodes.AcceleratorFailure;
+            case MpiUnavailableException or RanksDisagreeException:
+                stderr.WriteLine($"ilgpuvae: {OneLine(e.Message)}");
+                return ExitCodes.MpiFailure;
             case AcceleratorFailureException or ILGPU.Runtime.AcceleratorException:
                 // A failed launch, compile or copy on a device the engine could open: the device or its
                 // driver is at fault, not the input. Every accelerator gives the same bits, so another

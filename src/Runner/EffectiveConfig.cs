@@ -41,6 +41,7 @@ internal static class EffectiveConfig
         config["min_log_variance"] = model.MinLogVariance;
         config["epochs"] = training.Epochs;
         config["batch_size"] = training.BatchSize;
+        config["batch_parts"] = training.BatchParts;
         config["lr"] = training.EffectiveLearningRate;
         config["optimizer"] = training.Optimizer switch
         {

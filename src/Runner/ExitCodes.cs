@@ -17,6 +17,8 @@ public static class ExitCodes
     public const int VerifyMismatch = 5;
     /// <summary>A file could not be written or read because of the storage: the disk is full, a quota is exceeded, a file is too large for the file system, or the device failed. Nothing saved before is lost; free space (or fix the disk) and run again (`train --resume` continues a run).</summary>
     public const int StorageFailure = 6;
+    /// <summary>An MPI job that cannot train as one: an MPI launcher but no MPI library, a launcher of another MPI than the library (N unrelated processes), srun without an MPI process manager, or ranks whose parameters differ from rank 0's.</summary>
+    public const int MpiFailure = 7;
     /// <summary>Interrupted by SIGINT/SIGTERM: the current step finished and a checkpoint was saved (a second signal exits at once with this code, without saving); before training has started, and in other commands, the first signal exits at once.</summary>
     public const int Interrupted = 130;
 }

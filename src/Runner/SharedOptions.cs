@@ -3,6 +3,7 @@ using IlgpuVae.Engine;
 using IlgpuVae.Engine.Accelerators;
 using IlgpuVae.Engine.Data;
 using IlgpuVae.Engine.Training;
+using IlgpuVae.Runner.Parallel;
 
 namespace IlgpuVae.Runner;
 
@@ -44,12 +45,19 @@ internal sealed class SharedOptions
         command.Options.Add(DataDir);
     }
 
-    public Accelerator CreateAccelerator(ParseResult parse, CliConsole console)
+    /// <summary>
+    /// The accelerator the options name. In an MPI job (<paramref name="job"/>), a rank without --device takes
+    /// the usable device of its local rank (modulo their number), so the ranks of a node spread over its GPUs,
+    /// and without --threads the CPU accelerator gets the node's cores divided among its ranks.
+    /// </summary>
+    public Accelerator CreateAccelerator(ParseResult parse, CliConsole console, ParallelJob? job = null)
     {
         var kind = AcceleratorFactory.ParseKind(parse.GetValue(Accelerator) ?? "auto");
         int? threads = parse.GetValue(Threads);
         if (threads is < 1 or > MaxThreads) throw new InputException($"--threads must be between 1 and {MaxThreads}, got {threads}");
-        var accelerator = AcceleratorFactory.Create(kind, parse.GetValue(Device), new AcceleratorOptions(threads, CudaGraphs: !parse.GetValue(NoCudaGraphs)));
+        int localRank = job?.LocalRank ?? 0, localSize = job?.LocalSize ?? 1;
+        if (localSize > 1) threads ??= Math.Max(1, Environment.ProcessorCount / localSize);
+        var accelerator = AcceleratorFactory.Create(kind, parse.GetValue(Device), new AcceleratorOptions(threads, CudaGraphs: !parse.GetValue(NoCudaGraphs)), localRank);
         console.Log(accelerator is Engine.Accelerators.Ilgpu.IlgpuAccelerator device
             ? string.Create(System.Globalization.CultureInfo.InvariantCulture,
                 $"accelerator: {accelerator.Name} (ILGPU compiled and loaded {Kernels.Device.DeviceKernelCatalog.All.Count} kernels in {device.KernelCompileTime.TotalSeconds:F2} s)")
@@ -69,6 +77,12 @@ internal sealed class SharedOptions
             spec = ownData;
             console.Log($"data: {spec}, the model's own (give --data for other data)");
         }
+        return LoadData(spec, parse, console);
+    }
+
+    /// <summary>The data set <paramref name="spec"/> (a --data value), from the data cache the options name.</summary>
+    public Dataset LoadData(string spec, ParseResult parse, CliConsole console)
+    {
         var options = new DataOptions { DataDirectory = parse.GetValue(DataDir) ?? DataSources.DefaultDataDirectory, Log = console.Log };
         var data = DataSources.Load(spec, options);
         console.Log($"data: {data.Name}, {data.Train.Count} training and {data.Test.Count} test images of {data.Train.Rows}×{data.Train.Columns}");

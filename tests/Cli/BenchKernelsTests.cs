@@ -267,11 +267,11 @@ public sealed class BenchKernelsTests
         Assert.That(PaperShapes.ImportanceSamples, Is.EqualTo(5000));
     }
 
-    /// <summary>Every kernel of the engine's kernel interface is timed, under the name the interface gives it.</summary>
+    /// <summary>Every kernel of the engine's kernel interface is timed, under the name the interface gives it (overloads once).</summary>
     [Test]
     public void EveryKernelOfTheEngineIsInTheList()
     {
-        var engine = typeof(Accelerator).Assembly.GetType("IlgpuVae.Engine.Accelerators.IKernels")!.GetMethods().Select(m => m.Name);
+        var engine = typeof(Accelerator).Assembly.GetType("IlgpuVae.Engine.Accelerators.IKernels")!.GetMethods().Select(m => m.Name).Distinct();
         Assert.That(StepKernelCases.KernelNames, Is.EquivalentTo(engine));
     }
 }

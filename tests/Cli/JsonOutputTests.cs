@@ -100,7 +100,7 @@ public sealed partial class JsonOutputTests
         },
         ["config.json"] = new()
         {
-            ["latent"] = "integer", ["hidden"] = "array", ["hidden[]"] = "integer", ["epochs"] = "integer", ["batch_size"] = "integer",
+            ["latent"] = "integer", ["hidden"] = "array", ["hidden[]"] = "integer", ["epochs"] = "integer", ["batch_size"] = "integer", ["batch_parts"] = "integer",
             ["lr"] = "number", ["optimizer"] = "string", ["likelihood"] = "string", ["estimator"] = "string", ["samples"] = "integer",
             ["min_log_variance"] = "number", ["weight_decay"] = "number", ["seed"] = "integer", ["binarize"] = "string",
             ["keep_checkpoints"] = "integer", ["on_divergence"] = "string", ["data"] = "string", ["data_dir"] = "string|optional",

@@ -91,6 +91,41 @@ internal static class ContractKernels
         return (dw, db);
     }
 
+    /// <summary>
+    /// Linear backward weights over minibatch parts: for each part of <paramref name="parts"/> its own fma chain
+    /// (dw) and additions (db) over the part's rows from 0. Returns each part's sums, in part order.
+    /// </summary>
+    public static (float[][] Dw, float[][] Db) LinearBackwardWeightsByPart(float[] x, float[] dz, int inputs, int outputs, BatchParts parts)
+    {
+        var dw = new float[parts.Length][];
+        var db = new float[parts.Length][];
+        for (int p = 0; p < parts.Length; p++)
+        {
+            int start = parts.RowStart(p), rows = parts.RowStart(p + 1) - start;
+            (dw[p], db[p]) = LinearBackwardWeights(x.AsSpan(start * inputs, rows * inputs).ToArray(),
+                dz.AsSpan(start * outputs, rows * outputs).ToArray(), rows, inputs, outputs);
+        }
+        return (dw, db);
+    }
+
+    /// <summary>The parts' sums added left to right: s = p₀; s = s + p₁; … (element by element).</summary>
+    public static float[] FoldParts(float[][] parts)
+    {
+        var s = (float[])parts[0].Clone();
+        for (int p = 1; p < parts.Length; p++)
+            for (int i = 0; i < s.Length; i++) s[i] = s[i] + parts[p][i];
+        return s;
+    }
+
+    /// <summary>The batch sum of each part: rowsum32 over the part's values.</summary>
+    public static float[] SumByPart(float[] values, BatchParts parts)
+    {
+        var sums = new float[parts.Length];
+        for (int p = 0; p < parts.Length; p++)
+            sums[p] = RowSum32(values.AsSpan(parts.RowStart(p), parts.RowStart(p + 1) - parts.RowStart(p)));
+        return sums;
+    }
+
     /// <summary>The exact uniform of a Philox word: ((x >> 9) + ½)·2⁻²³ (the contract's definition).</summary>
     public static float Uniform(uint x) => ((float)(x >> 9) + 0.5f) * (1f / 8388608f);
 

@@ -73,6 +73,27 @@ public sealed class ExactOrderTests
         return (dwb.ToArray(), dbb.ToArray());
     }
 
+    /// <summary>The kernel in parts: folded (stride 0) it returns one dw and db; apart, each part's, cut out of the strided outputs.</summary>
+    private static (float[][] Dw, float[][] Db) BackwardWeightsInParts(CpuAccelerator a, float[] x, float[] dz, int inputs, int outputs, BatchParts parts)
+    {
+        int rows = parts.Rows;
+        using var xb = a.Upload<float>(x); using var dzb = a.Upload<float>(dz);
+        using var dwb = a.Allocate<float>(parts.OutputSpan(inputs * outputs)); using var dbb = a.Allocate<float>(parts.OutputSpan(outputs));
+        a.Kernels.LinearBackwardWeights(xb, dzb, dwb, dbb, rows, inputs, outputs, parts);
+        float[] dw = dwb.ToArray(), db = dbb.ToArray();
+        int count = parts.Stride == 0 ? 1 : parts.Length;
+        return (Enumerable.Range(0, count).Select(p => dw.AsSpan(p * parts.Stride, inputs * outputs).ToArray()).ToArray(),
+            Enumerable.Range(0, count).Select(p => db.AsSpan(p * parts.Stride, outputs).ToArray()).ToArray());
+    }
+
+    private static float[] SumRowsInParts(CpuAccelerator a, float[] values, BatchParts parts)
+    {
+        using var vb = a.Upload<float>(values); using var rb = a.Allocate<float>(parts.OutputSpan(1));
+        a.Kernels.SumRows(vb, rb, parts.Rows, parts);
+        var r = rb.ToArray();
+        return parts.Stride == 0 ? [r[0]] : Enumerable.Range(0, parts.Length).Select(p => r[p * parts.Stride]).ToArray();
+    }
+
     private static (float[] Eps, float[] Z) Sample(CpuAccelerator a, float[] e, int rows, int latent, int samples, int firstRow)
     {
         using var eb = a.Upload<float>(e);
@@ -246,6 +267,79 @@ public sealed class ExactOrderTests
                 BitEqual(dw, dwE, "dw " + what);
                 BitEqual(db, dbE, "db " + what);
             }
+    }
+
+    /// <summary>
+    /// Minibatch partitions: (batch, parts, first part, parts covered, rows per datapoint). Uneven parts, a
+    /// single datapoint per part, a slice in the middle, two samples per datapoint.
+    /// </summary>
+    private static readonly (int Batch, int Count, int First, int Length, int Samples)[] Partitions =
+    [
+        (100, 12, 0, 12, 1), (100, 12, 0, 12, 2), (7, 7, 0, 7, 1), (50, 12, 3, 4, 1), (50, 12, 11, 1, 2), (33, 5, 1, 3, 3),
+    ];
+
+    /// <summary>
+    /// LinearBackwardWeights in parts keeps each part's chains over its own rows from 0 and adds the parts left to
+    /// right (folded), or writes each part's sums the stride apart; a whole sum over the same rows gives other bits.
+    /// </summary>
+    [TestCase(1)]
+    [TestCase(17)]
+    [TestCase(40)]
+    public void LinearBackwardWeightsInPartsIsBitExact(int outputs)
+    {
+        const int inputs = 19;
+        foreach (var (batch, count, first, length, samples) in Partitions)
+        {
+            var parts = new BatchParts(batch, count, first, length, samples, 0);
+            int rows = parts.Rows, seed = batch * 100 + first * 10 + samples;
+            var x = WideRange(seed, rows * inputs);
+            var dz = WideRange(seed + 1, rows * outputs);
+            var (dw, db) = ContractKernels.LinearBackwardWeightsByPart(x, dz, inputs, outputs, parts);
+            string what = $"parts {first}..{first + length - 1} of {count} of a batch of {batch}, S = {samples}, {inputs}x{outputs}";
+            var (dwF, dbF) = BackwardWeightsInParts(Cpu3, x, dz, inputs, outputs, parts);
+            BitEqual(ContractKernels.FoldParts(dw), dwF[0], "folded dw " + what);
+            BitEqual(ContractKernels.FoldParts(db), dbF[0], "folded db " + what);
+            var (dwA, dbA) = BackwardWeightsInParts(Cpu3, x, dz, inputs, outputs, parts.WithStride(inputs * outputs + 5));
+            for (int p = 0; p < length; p++)
+            {
+                BitEqual(dw[p], dwA[p], $"dw of part {first + p}, " + what);
+                BitEqual(db[p], dbA[p], $"db of part {first + p}, " + what);
+            }
+            if (length > 2 && rows > 20)
+            {
+                var (whole, _) = ContractKernels.LinearBackwardWeights(x, dz, rows, inputs, outputs);
+                Assert.That(whole.Select(Bits), Is.Not.EqualTo(dwF[0].Select(Bits)), "test data too tame: the parts give the bits of one chain");
+            }
+        }
+    }
+
+    /// <summary>SumRows in parts: rowsum32 within each part, the parts added left to right or written the stride apart.</summary>
+    [Test]
+    public void SumRowsInPartsIsBitExact()
+    {
+        foreach (var (batch, count, first, length, samples) in Partitions)
+        {
+            var parts = new BatchParts(batch, count, first, length, samples, 0);
+            var v = WideRange(batch + first, parts.Rows);
+            var sums = ContractKernels.SumByPart(v, parts);
+            string what = $"parts {first}..{first + length - 1} of {count} of a batch of {batch}, S = {samples}";
+            BitEqual([ContractKernels.FoldParts(sums.Select(s => new[] { s }).ToArray())[0]], SumRowsInParts(Cpu3, v, parts), "folded " + what);
+            BitEqual(sums, SumRowsInParts(Cpu3, v, parts.WithStride(3)), "apart " + what);
+        }
+    }
+
+    /// <summary>A partition that does not fit the call is refused before anything is computed.</summary>
+    [Test]
+    public void PartsThatDoNotFitAreRefused()
+    {
+        var x = new float[10 * 3];
+        var dz = new float[10 * 2];
+        Assert.Multiple(() =>
+        {
+            Assert.Throws<ArgumentException>(() => BackwardWeightsInParts(Cpu3, x, dz, 3, 2, new BatchParts(10, 11, 0, 11, 1, 0)), "more parts than datapoints");
+            Assert.Throws<ArgumentException>(() => BackwardWeightsInParts(Cpu3, x, dz, 3, 2, new BatchParts(10, 4, 3, 2, 1, 0)), "parts past the last");
+            Assert.Throws<ArgumentException>(() => BackwardWeightsInParts(Cpu3, x, dz, 3, 2, new BatchParts(10, 4, 0, 2, 1, 5)), "stride shorter than dw");
+        });
     }
 
     // ------------------------------------------------------------------------------------------
@@ -447,6 +541,11 @@ public sealed class ExactOrderTests
             SameOnAllThreadCounts($"LinearForward wide {act}", a => [Forward(a, dz, w2, x.AsSpan(0, inputs).ToArray(), rows, outputs, inputs, act)]);
         }
         SameOnAllThreadCounts("LinearBackwardWeights", a => { var (dw, db) = BackwardWeights(a, x, dz, rows, inputs, outputs); return [dw, db]; });
+        SameOnAllThreadCounts("LinearBackwardWeights in parts", a =>
+        {
+            var (dw, db) = BackwardWeightsInParts(a, x, dz, inputs, outputs, BatchParts.All(rows, 12));
+            return [dw[0], db[0]];
+        });
 
         const int batch = 7, latent = 33, samples = 2, pixels = 100;
         var e = EncoderOut(9, batch, latent);

@@ -62,14 +62,14 @@ public sealed class CheckpointFileTests
     }
 
     [TestCase(0u)]
-    [TestCase(4u)]
+    [TestCase(5u)]
     [TestCase(0xffffffffu)]
     public void AnotherFormatVersionIsNamed(uint version)
     {
         byte[] bytes = Of(State());
         BinaryPrimitives.WriteUInt32LittleEndian(bytes.AsSpan(8), version);
         var e = Assert.Throws<CheckpointFormatException>(() => Load(Rehash(bytes)));
-        Assert.That(e!.Message, Does.Contain($"format version {version}").And.Contain("reads versions 1 to 3"));
+        Assert.That(e!.Message, Does.Contain($"format version {version}").And.Contain("reads versions 1 to 4"));
     }
 
     [Test]
@@ -89,8 +89,10 @@ public sealed class CheckpointFileTests
         byte[] v3 = Of(state);
         var header = Header(v3);
         foreach (string field in new[] { "step_in_epoch", "epoch_elbo_count", "data", "run_options" }) header.Remove(field);
+        header["training"]!.AsObject().Remove("batch_parts");
         var loaded = Load(WithHeader(v3, header, version: 1));
         TinyTraining.AssertSameState(state, loaded, "version 1");
+        Assert.That(loaded.Training.BatchParts, Is.EqualTo(1), "version 1: one batch part");
         Assert.That((loaded.Data, loaded.RunOptions.Count), Is.EqualTo(((DataIdentity?)null, 0)), "nothing recorded");
     }
 
@@ -103,11 +105,40 @@ public sealed class CheckpointFileTests
         var header = Header(v3);
         header.Remove("data");
         header.Remove("run_options");
+        header["training"]!.AsObject().Remove("batch_parts");
         var loaded = Load(WithHeader(v3, header, version: 2));
         TinyTraining.AssertSameState(state, loaded, "version 2");
+        Assert.That(loaded.Training.BatchParts, Is.EqualTo(1), "version 2: one batch part");
         Assert.That(loaded.Data, Is.Null);
         Assert.That(() => Load(WithHeader(v3, Header(v3), version: 2)), Throws.TypeOf<CheckpointFormatException>().With.Message.Contains("version 2 has no data identity"),
             "a version 2 file with version 3 fields was not written by any version");
+    }
+
+    /// <summary>
+    /// Format version 3 (every minibatch sum one chain) reads with one batch part, so a run saved by an older build
+    /// continues exactly; a version 3 file that names batch parts was not written by any version.
+    /// </summary>
+    [Test]
+    public void VersionThreeFilesReadWithOneBatchPart()
+    {
+        var state = State(13);
+        Assert.That(state.Training.BatchParts, Is.EqualTo(TrainingConfig.DefaultBatchParts));
+        byte[] v4 = Of(state);
+        var header = Header(v4);
+        header["training"]!.AsObject().Remove("batch_parts");
+        var loaded = Load(WithHeader(v4, header, version: 3));
+        TinyTraining.AssertSameState(state, loaded, "version 3");
+        Assert.That(loaded.Training.BatchParts, Is.EqualTo(1), "version 3: one batch part");
+        Assert.That(() => Load(WithHeader(v4, Header(v4), version: 3)), Throws.TypeOf<CheckpointFormatException>().With.Message.Contains("version 3 has no batch parts"));
+    }
+
+    /// <summary>The minibatch's parts are part of the configuration a checkpoint keeps.</summary>
+    [Test]
+    public void TheBatchPartsRoundTrip()
+    {
+        var state = State(13);
+        var loaded = Load(Of(state with { Training = state.Training with { BatchParts = 5 } }));
+        Assert.That(loaded.Training.BatchParts, Is.EqualTo(5));
     }
 
     /// <summary>Version 3 keeps the data's identity and the run options, exactly.</summary>

@@ -47,8 +47,8 @@ internal sealed class NudgedAccelerator : Accelerator
         public void LinearBackwardData(BufferView<float> dz, BufferView<float> w, BufferView<float> x, BufferView<float> dx, int rows, int inputs, int outputs, Activation inputActivation)
             => cpu.LinearBackwardData(dz, w, x, dx, rows, inputs, outputs, inputActivation);
 
-        public void LinearBackwardWeights(BufferView<float> x, BufferView<float> dz, BufferView<float> dw, BufferView<float> db, int rows, int inputs, int outputs)
-            => cpu.LinearBackwardWeights(x, dz, dw, db, rows, inputs, outputs);
+        public void LinearBackwardWeights(BufferView<float> x, BufferView<float> dz, BufferView<float> dw, BufferView<float> db, int rows, int inputs, int outputs, BatchParts parts)
+            => cpu.LinearBackwardWeights(x, dz, dw, db, rows, inputs, outputs, parts);
 
         public void SampleLatent(BufferView<float> encoderOut, BufferView<float> epsilon, BufferView<float> z, int rows, int latent, int samples, int firstRow, RandomKey key)
             => cpu.SampleLatent(encoderOut, epsilon, z, rows, latent, samples, firstRow, key);
@@ -67,7 +67,7 @@ internal sealed class NudgedAccelerator : Accelerator
         public void ElboRows(BufferView<float> ll, BufferView<float> kl, BufferView<float> elbo, int rows, int samples)
             => cpu.ElboRows(ll, kl, elbo, rows, samples);
 
-        public void SumRows(BufferView<float> values, BufferView<float> result, int count) => cpu.SumRows(values, result, count);
+        public void SumRows(BufferView<float> values, BufferView<float> result, int count, BatchParts parts) => cpu.SumRows(values, result, count, parts);
 
         public void OptimizerUpdate(BufferView<float> parameters, BufferView<float> gradients, BufferView<float> state0, BufferView<float> state1, int count, in OptimizerScalars scalars)
             => cpu.OptimizerUpdate(parameters, gradients, state0, state1, count, scalars);

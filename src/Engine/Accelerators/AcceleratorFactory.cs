@@ -47,23 +47,33 @@ public static class AcceleratorFactory
     /// Creates the requested accelerator. <paramref name="kind"/> null means `auto`: CUDA, then an OpenCL
     /// GPU, then the CPU. An explicit kind that is not usable raises <see cref="AcceleratorUnavailableException"/>.
     /// </summary>
-    public static Accelerator Create(AcceleratorKind? kind, int? deviceIndex = null, AcceleratorOptions? options = null)
+    public static Accelerator Create(AcceleratorKind? kind, int? deviceIndex = null, AcceleratorOptions? options = null) =>
+        Create(kind, deviceIndex, options, 0);
+
+    /// <summary>
+    /// <see cref="Create(AcceleratorKind?, int?, AcceleratorOptions?)"/> for one of several processes on a node:
+    /// without a device index it takes the usable device number <paramref name="localRank"/> (modulo their count)
+    /// of the family, so that the processes of a node each get a GPU of their own where there are several.
+    /// </summary>
+    internal static Accelerator Create(AcceleratorKind? kind, int? deviceIndex, AcceleratorOptions? options, int localRank)
     {
         options ??= new AcceleratorOptions();
         if (deviceIndex is < 0) throw new InputException($"--device must be zero or positive, got {deviceIndex}");
+        ArgumentOutOfRangeException.ThrowIfNegative(localRank);
         if (kind is null)
         {
             // ILGPU's CPU accelerator is a cross-check, never the automatic choice.
             foreach (var p in Providers.Where(p => p.Kind != AcceleratorKind.IlgpuCpu))
             {
                 var usable = p.Probe().Where(d => d.Usable && (p.Kind != AcceleratorKind.OpenCl || d.Details.GetValueOrDefault("type") == "gpu")).ToList();
-                if (usable.Count > 0) return p.Create(deviceIndex ?? usable[0].Index, options);
+                if (usable.Count > 0) return p.Create(deviceIndex ?? usable[localRank % usable.Count].Index, options);
             }
             return new CpuAccelerator(options.CpuThreads);
         }
         var provider = Providers.First(p => p.Kind == kind);
         var devices = provider.Probe();
-        int index = deviceIndex ?? devices.FirstOrDefault(d => d.Usable)?.Index ?? 0;
+        var usableDevices = devices.Where(d => d.Usable).ToList();
+        int index = deviceIndex ?? (usableDevices.Count > 0 ? usableDevices[localRank % usableDevices.Count].Index : 0);
         var device = devices.FirstOrDefault(d => d.Index == index);
         if (device is null)
             throw new AcceleratorUnavailableException($"{kind} device {index} does not exist ({devices.Count} found); see `ilgpuvae devices`");

@@ -27,10 +27,20 @@ internal interface IKernels
 
     /// <summary>
     /// Gradients of the weights and bias: dw[k,n] = Σ_m x[m,k]·dz[m,n] (FMA chain over m ascending from 0),
-    /// db[n] = Σ_m dz[m,n] (additions over m ascending from 0). Overwrites dw and db.
+    /// db[n] = Σ_m dz[m,n] (additions over m ascending from 0). Overwrites dw and db. The sums of one part
+    /// (<see cref="BatchParts.Whole"/>).
     /// </summary>
     void LinearBackwardWeights(BufferView<float> x, BufferView<float> dz, BufferView<float> dw, BufferView<float> db,
-        int rows, int inputs, int outputs);
+        int rows, int inputs, int outputs) => LinearBackwardWeights(x, dz, dw, db, rows, inputs, outputs, BatchParts.Whole(rows));
+
+    /// <summary>
+    /// Gradients of the weights and bias over minibatch parts (docs/kernels.md, "Minibatch parts"): within each
+    /// part dw[k,n] is the FMA chain over its rows m ascending from 0 of x[m,k]·dz[m,n] and db[n] the additions
+    /// of dz[m,n] from 0; the parts' results are added left to right into dw and db, or with a non-zero
+    /// <see cref="BatchParts.Stride"/> part j's go to dw and db shifted by j·stride. The rows are the parts' rows.
+    /// </summary>
+    void LinearBackwardWeights(BufferView<float> x, BufferView<float> dz, BufferView<float> dw, BufferView<float> db,
+        int rows, int inputs, int outputs, BatchParts parts);
 
     /// <summary>
     /// Reparameterized sampling. The encoder output e (rows×2·latent) holds μ in columns [0, latent) and
@@ -74,7 +84,14 @@ internal interface IKernels
     void ElboRows(BufferView<float> ll, BufferView<float> kl, BufferView<float> elbo, int rows, int samples);
 
     /// <summary>Deterministic reduction: result[0] = the 32-lane sum of values[0..count) (docs/kernels.md).</summary>
-    void SumRows(BufferView<float> values, BufferView<float> result, int count);
+    void SumRows(BufferView<float> values, BufferView<float> result, int count) => SumRows(values, result, count, BatchParts.Whole(count));
+
+    /// <summary>
+    /// The batch sum over minibatch parts (docs/kernels.md, "Minibatch parts"): the 32-lane sum of each part's
+    /// values, the parts added left to right into result[0], or with a non-zero <see cref="BatchParts.Stride"/>
+    /// part j's sum into result[j·stride]. count is the parts' rows.
+    /// </summary>
+    void SumRows(BufferView<float> values, BufferView<float> result, int count, BatchParts parts);
 
     /// <summary>
     /// One optimizer update of every parameter: g ← fma(λ, θ, g), then the rule's state and parameter

@@ -74,10 +74,15 @@ internal sealed class GemmWorkload : IDisposable
         {
             case GemmKernel.LinearForward: k.LinearForward(_x, _w, _b, _y, Rows, Inputs, Outputs, Activation.Tanh); break;
             case GemmKernel.LinearBackwardData: k.LinearBackwardData(_dy, _w, _x, _dx, Rows, Inputs, Outputs, Activation.Tanh); break;
-            case GemmKernel.LinearBackwardWeights: k.LinearBackwardWeights(_x, _dy, _dw, _db, Rows, Inputs, Outputs); break;
+            // The minibatch parts a training step sums over by default: the kernel as training runs it.
+            case GemmKernel.LinearBackwardWeights: k.LinearBackwardWeights(_x, _dy, _dw, _db, Rows, Inputs, Outputs, TrainingParts(Rows)); break;
             default: throw new ArgumentOutOfRangeException(nameof(kernel), kernel, null);
         }
     }
+
+    /// <summary>The parts of a training step's minibatch sums at <paramref name="rows"/> datapoints (the default <see cref="Training.TrainingConfig.BatchParts"/>).</summary>
+    internal static BatchParts TrainingParts(int rows) =>
+        BatchParts.All(rows, Math.Min(Training.TrainingConfig.DefaultBatchParts, rows));
 
     public void Dispose()
     {

@@ -14,10 +14,11 @@ namespace IlgpuVae.Engine.Checkpoints;
 /// The checkpoint file: a versioned binary format holding a <see cref="TrainingState"/>.
 /// <code>
 /// "IVAECKPT"  8 bytes magic
-/// uint32      format version (3; versions 1 and 2, which lack some header fields, are read too)
+/// uint32      format version (4; versions 1 to 3, which lack some header fields, are read too)
 /// int32       header length H (at most 1 MiB), then H bytes of UTF-8 JSON: the model and training
-///             configurations, step, epoch, step_in_epoch, the Adam β powers, the array lengths, the
-///             identity of the data (version 3) and the program's run options (version 3)
+///             configurations (with the minibatch's parts, version 4; earlier versions summed over one part),
+///             step, epoch, step_in_epoch, the Adam β powers, the array lengths, the identity of the data
+///             (version 3) and the program's run options (version 3)
 /// float32[]   parameters, optimizer state 0, optimizer state 1, then the current epoch's minibatch
 ///             ELBO sums (lengths from the header), little-endian: the exact bits of the floats
 /// 32 bytes    SHA-256 of everything before it
@@ -41,7 +42,7 @@ public static class CheckpointFile
 {
     private static ReadOnlySpan<byte> Magic => "IVAECKPT"u8;
     /// <summary>The format version this build writes.</summary>
-    public const uint FormatVersion = 3;
+    public const uint FormatVersion = 4;
     /// <summary>The oldest format version this build reads.</summary>
     public const uint OldestReadableVersion = 1;
     private const int HashLength = 32;
@@ -83,28 +84,13 @@ public static class CheckpointFile
         CheckConsistent(state);
         if (NonFiniteScan.Describe(state) is { } problem)
             throw new TrainingDivergedException($"{problem}; {Path.GetFileName(path)} was not written, the previous checkpoint is kept", state.Step);
-        var header = new Header(state.Model, state.Training, state.Step, state.Epoch, state.Beta1Power, state.Beta2Power,
-            state.Parameters.Length, state.OptimizerState0.Length, state.OptimizerState1?.Length ?? 0,
-            state.StepInEpoch, state.EpochStepElbos.Length, state.Data, new Dictionary<string, string>(state.RunOptions));
-        byte[] json = JsonSerializer.SerializeToUtf8Bytes(header, EngineJson.Compact);
         string directory = DirectoryOf(path);
         Directory.CreateDirectory(directory);
         string temp = Path.Combine(directory, $"{TemporaryPrefix(path)}{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
         try
         {
             using var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16);
-            using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-            void Write(ReadOnlySpan<byte> bytes) { file.Write(bytes); hash.AppendData(bytes); }
-            Span<byte> word = stackalloc byte[4];
-            Write(Magic);
-            BinaryPrimitives.WriteUInt32LittleEndian(word, FormatVersion); Write(word);
-            BinaryPrimitives.WriteInt32LittleEndian(word, json.Length); Write(word);
-            Write(json);
-            WriteFloats(state.Parameters, Write);
-            WriteFloats(state.OptimizerState0, Write);
-            if (state.OptimizerState1 is not null) WriteFloats(state.OptimizerState1, Write);
-            WriteFloats(state.EpochStepElbos, Write);
-            file.Write(hash.GetHashAndReset());
+            Write(file, state);
             file.Flush(flushToDisk: true);
         }
         catch
@@ -113,6 +99,41 @@ public static class CheckpointFile
             throw;
         }
         return temp;
+    }
+
+    /// <summary>
+    /// The bytes of a checkpoint of <paramref name="state"/> (what a file would hold; <see cref="Load(Stream, string)"/>
+    /// reads them back), e.g. to hand a state to the other ranks of a data-parallel job. A non-finite state is refused.
+    /// </summary>
+    internal static byte[] ToBytes(TrainingState state)
+    {
+        CheckConsistent(state);
+        if (NonFiniteScan.Describe(state) is { } problem)
+            throw new TrainingDivergedException($"{problem}; the state cannot be passed on", state.Step);
+        using var memory = new MemoryStream();
+        Write(memory, state);
+        return memory.ToArray();
+    }
+
+    /// <summary>The checkpoint's bytes: prefix, header, arrays, then the SHA-256 of all before it.</summary>
+    private static void Write(Stream output, TrainingState state)
+    {
+        var header = new Header(state.Model, state.Training, state.Step, state.Epoch, state.Beta1Power, state.Beta2Power,
+            state.Parameters.Length, state.OptimizerState0.Length, state.OptimizerState1?.Length ?? 0,
+            state.StepInEpoch, state.EpochStepElbos.Length, state.Data, new Dictionary<string, string>(state.RunOptions));
+        byte[] json = JsonSerializer.SerializeToUtf8Bytes(header, EngineJson.Compact);
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        void Write(ReadOnlySpan<byte> bytes) { output.Write(bytes); hash.AppendData(bytes); }
+        Span<byte> word = stackalloc byte[4];
+        Write(Magic);
+        BinaryPrimitives.WriteUInt32LittleEndian(word, FormatVersion); Write(word);
+        BinaryPrimitives.WriteInt32LittleEndian(word, json.Length); Write(word);
+        Write(json);
+        WriteFloats(state.Parameters, Write);
+        WriteFloats(state.OptimizerState0, Write);
+        if (state.OptimizerState1 is not null) WriteFloats(state.OptimizerState1, Write);
+        WriteFloats(state.EpochStepElbos, Write);
+        output.Write(hash.GetHashAndReset());
     }
 
     /// <summary>The name prefix of <paramref name="path"/>'s temporary files (".model.ckpt."), for clean-up after a crash.</summary>
@@ -180,6 +201,13 @@ public static class CheckpointFile
         Header header = ParseHeader(json, name);
         if (version < 3 && (header.Data is not null || header.RunOptions is not null))
             throw new CheckpointFormatException($"{name}: corrupt checkpoint header (version {version} has no data identity or run options)");
+        if (version < 4)
+        {
+            // Before format 4 every minibatch sum was one chain over the whole minibatch: one part.
+            if (TrainingHasBatchParts(json))
+                throw new CheckpointFormatException($"{name}: corrupt checkpoint header (version {version} has no batch parts)");
+            header = header with { Training = header.Training with { BatchParts = 1 } };
+        }
         long remaining = payloadEnd - file.Position;
         CheckHeader(header, remaining, name);
 
@@ -234,6 +262,13 @@ public static class CheckpointFile
         if (header?.Model is null || header.Training is null || header.Model.HiddenSizes is null)
             throw new CheckpointFormatException($"{name}: corrupt checkpoint header (configuration missing)");
         return header;
+    }
+
+    private static bool TrainingHasBatchParts(byte[] json)
+    {
+        using var document = JsonDocument.Parse(json);
+        return document.RootElement.TryGetProperty("training", out var training) && training.ValueKind == JsonValueKind.Object
+            && training.TryGetProperty("batch_parts", out _);
     }
 
     /// <summary>Every header value, against the configuration and the bytes the file really has.</summary>

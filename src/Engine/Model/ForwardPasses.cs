@@ -6,7 +6,7 @@ namespace IlgpuVae.Engine.Model;
 /// <summary>
 /// The encoder alone and the decoder alone, forward only, for up to <see cref="Capacity"/> rows at a
 /// time: what <see cref="VaeModel"/> needs to encode, decode and sample. Training's
-/// <see cref="VaeNetwork.Forward"/> always runs both halves with sampling and the likelihood in
+/// <see cref="VaeNetwork.Forward(Workspace, int, int, IlgpuVae.Kernels.RandomKey, float)"/> always runs both halves with sampling and the likelihood in
 /// between; these passes stop at the encoder head or start at z, and nothing else changes, so each
 /// row's result is the same bits as the corresponding values inside a training forward pass
 /// (every kernel computes each output row from its own input row alone).

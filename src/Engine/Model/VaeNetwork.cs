@@ -33,16 +33,24 @@ internal sealed class VaeNetwork
     /// Forward pass of <paramref name="rows"/> datapoints already in <c>ws.Input</c>: encoder, sampling,
     /// decoder, log-likelihood (and its gradient, scaled by gradScale), KL and per-datapoint ELBO.
     /// </summary>
-    public void Forward(Workspace ws, int rows, int firstRow, RandomKey noise, float gradScale)
+    public void Forward(Workspace ws, int rows, int firstRow, RandomKey noise, float gradScale) =>
+        Forward(ws, ws.Input, rows, firstRow, noise, gradScale);
+
+    /// <summary>
+    /// <see cref="Forward(Workspace, int, int, RandomKey, float)"/> of the <paramref name="rows"/> datapoints in
+    /// <paramref name="input"/> (a share of a minibatch gathered whole into <c>ws.Input</c>, say), whose
+    /// samples of z are rows <paramref name="firstRow"/>… (datapoint × samples) of their batch for the noise counters.
+    /// </summary>
+    public void Forward(Workspace ws, BufferView<float> input, int rows, int firstRow, RandomKey noise, float gradScale)
     {
         var c = Config;
-        Encode(ws.Input, ws.EncoderActivations, ws.EncoderOut, rows);
+        Encode(input, ws.EncoderActivations, ws.EncoderOut, rows);
         _k.SampleLatent(ws.EncoderOut, ws.Epsilon, ws.Z, rows, c.LatentSize, c.Samples, firstRow, noise);
         Decode(ws.Z, ws.DecoderActivations, ws.Output, rows * c.Samples, Layout.DecoderOutput.Activation);
         if (c.Likelihood == Likelihood.Bernoulli)
-            _k.BernoulliLogLikelihood(ws.Output, ws.Input, ws.LogLikelihood, ws.OutputGradient, rows, c.InputSize, c.Samples, gradScale);
+            _k.BernoulliLogLikelihood(ws.Output, input, ws.LogLikelihood, ws.OutputGradient, rows, c.InputSize, c.Samples, gradScale);
         else
-            _k.GaussianLogLikelihood(ws.Output, ws.Input, ws.LogLikelihood, ws.OutputGradient, rows, c.InputSize, c.Samples, gradScale, c.MinLogVariance);
+            _k.GaussianLogLikelihood(ws.Output, input, ws.LogLikelihood, ws.OutputGradient, rows, c.InputSize, c.Samples, gradScale, c.MinLogVariance);
         _k.GaussianKl(ws.EncoderOut, ws.Epsilon, ws.Z, ws.Kl, rows, c.LatentSize, c.Samples, c.Estimator);
         _k.ElboRows(ws.LogLikelihood, ws.Kl, ws.Elbo, rows, c.Samples);
     }
@@ -84,13 +92,27 @@ internal sealed class VaeNetwork
     }
 
     /// <summary>
-    /// Backward pass after <see cref="Forward"/>: fills <paramref name="gradients"/> (same layout as the
-    /// parameters) with the gradient of the negative ELBO averaged over the batch.
+    /// Backward pass after <see cref="Forward(Workspace, int, int, RandomKey, float)"/>: fills
+    /// <paramref name="gradients"/> (same layout as the parameters) with the gradient of the negative ELBO
+    /// averaged over the batch, each weight and bias gradient one sum over the batch's rows.
     /// </summary>
-    public void Backward(Workspace ws, int rows, DeviceBuffer<float> gradients)
+    public void Backward(Workspace ws, int rows, DeviceBuffer<float> gradients) =>
+        Backward(ws, ws.Input, BatchParts.Whole(rows), gradients);
+
+    /// <summary>
+    /// Backward pass after <see cref="Forward(Workspace, BufferView{float}, int, int, RandomKey, float)"/> of
+    /// the datapoints of the minibatch <paramref name="parts"/> (one row each in <paramref name="input"/>):
+    /// the gradient of the negative ELBO averaged over the whole minibatch of <see cref="BatchParts.Batch"/>,
+    /// every weight and bias gradient summed per part and the parts added in order (docs/kernels.md,
+    /// "Minibatch parts") — or, with a non-zero <see cref="BatchParts.Stride"/>, each part's gradient written
+    /// on its own, the stride apart, for the parts to be added where all of them meet.
+    /// </summary>
+    public void Backward(Workspace ws, BufferView<float> input, BatchParts parts, DeviceBuffer<float> gradients)
     {
         var c = Config;
+        int rows = parts.Rows;
         int sampleRows = rows * c.Samples;
+        var sampleParts = parts.WithRowsPerDatapoint(c.Samples);
         // Decoder, output side first. Each layer's input is the previous activation (or z).
         BufferView<float> dOut = ws.OutputGradient;
         for (int i = Layout.DecoderHidden.Count; i >= 0; i--)
@@ -99,25 +121,31 @@ internal sealed class VaeNetwork
             BufferView<float> x = i == 0 ? ws.Z : ws.DecoderActivations[i - 1];
             BufferView<float> dx = i == 0 ? ws.ZGradient : ws.DecoderGradients[i - 1];
             var inputActivation = i == 0 ? Activation.Identity : Layout.DecoderHidden[i - 1].Activation;
-            _k.LinearBackwardWeights(x, dOut, W(gradients, l), B(gradients, l), sampleRows, l.Inputs, l.Outputs);
+            _k.LinearBackwardWeights(x, dOut, PartsOf(gradients, l.WeightOffset, l.WeightCount, parts),
+                PartsOf(gradients, l.BiasOffset, l.Outputs, parts), sampleRows, l.Inputs, l.Outputs, sampleParts);
             _k.LinearBackwardData(dOut, W(Parameters, l), x, dx, sampleRows, l.Inputs, l.Outputs, inputActivation);
             dOut = dx;
         }
         _k.LatentBackward(ws.EncoderOut, ws.Epsilon, ws.Z, ws.ZGradient, ws.EncoderOutGradient, rows, c.LatentSize, c.Samples,
-            1f / rows, c.Estimator);
+            1f / parts.Batch, c.Estimator);
         // Encoder, head first; the input layer needs no gradient for x.
         dOut = ws.EncoderOutGradient;
         for (int i = Layout.EncoderHidden.Count; i >= 0; i--)
         {
             var l = i == Layout.EncoderHidden.Count ? Layout.EncoderHead : Layout.EncoderHidden[i];
-            BufferView<float> x = i == 0 ? ws.Input : ws.EncoderActivations[i - 1];
-            _k.LinearBackwardWeights(x, dOut, W(gradients, l), B(gradients, l), rows, l.Inputs, l.Outputs);
+            BufferView<float> x = i == 0 ? input : ws.EncoderActivations[i - 1];
+            _k.LinearBackwardWeights(x, dOut, PartsOf(gradients, l.WeightOffset, l.WeightCount, parts),
+                PartsOf(gradients, l.BiasOffset, l.Outputs, parts), rows, l.Inputs, l.Outputs, parts);
             if (i == 0) break;
             BufferView<float> dx = ws.EncoderGradients[i - 1];
             _k.LinearBackwardData(dOut, W(Parameters, l), x, dx, rows, l.Inputs, l.Outputs, Layout.EncoderHidden[i - 1].Activation);
             dOut = dx;
         }
     }
+
+    /// <summary>A tensor of the gradient, or with parts written apart, the span from its first part's copy to its last's.</summary>
+    private static BufferView<float> PartsOf(DeviceBuffer<float> gradients, long offset, long count, BatchParts parts) =>
+        gradients.View(offset, parts.OutputSpan(count));
 
     /// <summary>The loss-gradient scale of a batch: 1 / (rows · samples) for the reconstruction term.</summary>
     public float ReconstructionScale(int rows) => 1f / (rows * Config.Samples);

@@ -1,6 +1,9 @@
 using System.Diagnostics;
+using System.Runtime.InteropServices;
+using System.Security.Cryptography;
 using IlgpuVae.Engine.Accelerators;
 using IlgpuVae.Engine.Data;
+using IlgpuVae.Engine.Distributed;
 using IlgpuVae.Engine.Evaluation;
 using IlgpuVae.Engine.Model;
 using IlgpuVae.Kernels;
@@ -16,6 +19,12 @@ namespace IlgpuVae.Engine.Training;
 /// Training can stop after any step (<see cref="TrainSteps"/>) and resume there from a
 /// <see cref="TrainingState"/>, also inside an epoch: the epoch's order is a function of (seed, epoch),
 /// so only the step within the epoch needs to be kept.
+/// <para>
+/// Data-parallel (internal constructor with an <see cref="ICommunicator"/> of several ranks): every rank holds
+/// the whole model and computes the sums of its share of each minibatch's parts (<see cref="MinibatchShares"/>);
+/// the parts' sums meet in a <see cref="PartSumExchange"/>, which adds them in part order, and every rank
+/// applies the same update. The bits are those of one process for every number of ranks the parts allow.
+/// </para>
 /// </summary>
 public sealed partial class Trainer : IDisposable
 {
@@ -36,7 +45,17 @@ public sealed partial class Trainer : IDisposable
     private readonly int _testCount;
     private readonly float[] _stepElboHost;
     private readonly Action _queueStepKernels;
+    private readonly Action _queueUpdate;
     private StepArguments _stepArguments;
+    // Data-parallel only (null in one process): the ranks, their shares of a minibatch, the exchange of the
+    // parts' sums, and this rank's parts' vectors (gradient, then the ELBO sum, then stop requests) on the
+    // accelerator and on the host, and their sum over all parts.
+    private readonly ICommunicator? _ranks;
+    private readonly MinibatchShares? _shares;
+    private readonly PartSumExchange? _exchange;
+    private readonly DeviceBuffer<float>? _partSums;
+    private readonly float[] _sumHost = [];
+    private bool _stopAgreed;
     // The epoch whose shuffled order _order holds (0: none yet), so a trainer that starts inside an
     // epoch (a resume) uploads that epoch's order, and a new epoch gets its own.
     private int _orderEpoch;
@@ -51,6 +70,17 @@ public sealed partial class Trainer : IDisposable
     /// <paramref name="resume"/>. The dataset's image size must equal the model's input size.
     /// </summary>
     public Trainer(Accelerator accelerator, ModelConfig model, TrainingConfig training, Dataset data, TrainingState? resume = null)
+        : this(accelerator, model, training, data, resume, null)
+    {
+    }
+
+    /// <summary>
+    /// A trainer that is one of the <paramref name="ranks"/> of a data-parallel job (null, or one rank: a
+    /// trainer on its own). Every rank must construct it with the same configuration, data and state, and then
+    /// run the same calls in the same order; the constructor checks the first two across the ranks.
+    /// </summary>
+    internal Trainer(Accelerator accelerator, ModelConfig model, TrainingConfig training, Dataset data, TrainingState? resume,
+        ICommunicator? ranks)
     {
         model.Validate();
         training.Validate();
@@ -113,8 +143,57 @@ public sealed partial class Trainer : IDisposable
         _stepElbo = accelerator.Allocate<float>(StepsPerEpoch);
         _stepElboHost = new float[StepsPerEpoch];
         _queueStepKernels = QueueStepKernels;
+        _queueUpdate = QueueUpdate;
         if (StepInEpoch > 0) _stepElbo.Upload(resume!.EpochStepElbos);
+        if (ranks is { Size: > 1 })
+        {
+            _ranks = ranks;
+            _shares = new MinibatchShares(training.BatchSize, training.EffectiveBatchParts, ranks.Size);
+            int length = checked((int)Layout.Count + PartVectorExtras);
+            int mine = _shares.PartCount(ranks.Rank);
+            _partSums = accelerator.Allocate<float>((long)mine * length);
+            _sumHost = new float[length];
+            _exchange = new PartSumExchange(ranks, _shares, length);
+            RankAgreement.Check(ranks, "data", SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(
+                $"{data.Identity.Sha256}|{train.Count}|{data.Test.Count}")));
+            RankAgreement.Check(ranks, "configurations and counters", SHA256.HashData(System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(
+                new { model, training, Step, Epoch, StepInEpoch }, EngineJson.Compact)));
+            CheckRanksAgree();
+        }
     }
+
+    /// <summary>Floats after the gradient in a part's vector: the part's ELBO sum, and the stop requests.</summary>
+    private const int PartVectorExtras = 2;
+
+    /// <summary>The ranks of the data-parallel job this trainer is one of (null: training on its own).</summary>
+    internal ICommunicator? Ranks => _ranks;
+
+    /// <summary>The floats each rank sends per step in a data-parallel job (0 on its own): the parts' vectors and the sum.</summary>
+    internal long FloatsSentPerStep => _exchange?.FloatsSent ?? 0;
+
+    /// <summary>
+    /// Data-parallel: whether the ranks agreed, at the last step, to stop because one of them was asked to
+    /// (its cancellation token); every rank then stops after that same step.
+    /// </summary>
+    internal bool StopAgreed => _stopAgreed;
+
+    /// <summary>
+    /// Data-parallel: checks that every rank holds rank 0's exact parameters, optimizer state and counters
+    /// (a digest of each, compared in one all-gather), and throws <see cref="RanksDisagreeException"/> on every
+    /// rank otherwise. Does nothing on a trainer of its own.
+    /// </summary>
+    internal void CheckRanksAgree()
+    {
+        if (_ranks is null) return;
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        hash.AppendData(BitConverter.GetBytes(Step));
+        hash.AppendData(BitConverter.GetBytes(_optimizer.Beta1Power));
+        hash.AppendData(BitConverter.GetBytes(_optimizer.Beta2Power));
+        foreach (var buffer in new[] { _parameters, _optimizer.State0, _optimizer.State1 })
+            if (buffer is not null) hash.AppendData(MemoryMarshal.AsBytes(buffer.ToArray().AsSpan()));
+        RankAgreement.Check(_ranks, $"parameters or optimizer state after step {Step}", hash.GetHashAndReset());
+    }
+
 
     /// <summary>The architecture being trained.</summary>
     public ModelConfig Model { get; }
@@ -143,7 +222,7 @@ public sealed partial class Trainer : IDisposable
         bool evaluateTest = true, CancellationToken cancellation = default)
     {
         TrainSteps(StepsPerEpoch, onProgress, progressInterval, cancellation);
-        cancellation.ThrowIfCancellationRequested();
+        if (StopRequested(cancellation)) throw new OperationCanceledException(cancellation);
         return FinishEpoch(evaluateTest);
     }
 
@@ -173,7 +252,7 @@ public sealed partial class Trainer : IDisposable
         _nextReport ??= _epochClock.Elapsed + interval;
         try
         {
-            while (done < maxSteps && StepInEpoch < StepsPerEpoch && !cancellation.IsCancellationRequested)
+            while (done < maxSteps && StepInEpoch < StepsPerEpoch && !StopRequested(cancellation))
             {
                 // Everything that changes from step to step is fixed here, on the host, so the step's
                 // launches form one kernel sequence (a CUDA graph on CUDA) that touches no host state.
@@ -182,10 +261,12 @@ public sealed partial class Trainer : IDisposable
                     new RandomKey(Training.Seed, RandomStream.TrainNoise, (ulong)Step),
                     _optimizer.NextStep(), gradScale);
                 _accelerator.RunKernelSequence(_queueStepKernels);
+                bool finite = _exchange is null || SumPartsAndUpdate(cancellation.IsCancellationRequested);
                 Step++;
                 StepInEpoch++;
                 done++;
                 _stepsTimed++;
+                if (!finite) throw Diverged();
                 if (onProgress is not null && (_epochClock.Elapsed >= _nextReport || StepInEpoch == StepsPerEpoch))
                 {
                     _nextReport = _epochClock.Elapsed + interval;
@@ -203,6 +284,40 @@ public sealed partial class Trainer : IDisposable
         return done;
     }
 
+    /// <summary>
+    /// Whether training stops before the next step: on its own when <paramref name="cancellation"/> is
+    /// requested; data-parallel only when the ranks agreed on it at the last step, since every rank must run
+    /// the same steps (a request on this rank travels with the next step's sums).
+    /// </summary>
+    private bool StopRequested(CancellationToken cancellation) => _exchange is null ? cancellation.IsCancellationRequested : _stopAgreed;
+
+    /// <summary>
+    /// Data-parallel, after the step's kernels: this rank's parts' sums go to the exchange with its stop request,
+    /// every rank gets their sum over all parts, uploads the gradient and the minibatch ELBO, and applies the
+    /// update. Returns whether the minibatch ELBO is finite (every rank sees the same value, so all stop alike).
+    /// </summary>
+    private bool SumPartsAndUpdate(bool stopRequested)
+    {
+        int n = (int)Layout.Count, length = _exchange!.Length, mine = _shares!.PartCount(_ranks!.Rank);
+        // Each part's segments straight into the exchange, then this rank's stop request into each part's vector.
+        for (int owner = 0; owner < _ranks.Size; owner++)
+        {
+            var (start, _) = _exchange.Segment(owner);
+            for (int j = 0; j < mine; j++)
+            {
+                var slot = _exchange.Slot(owner, j);
+                _partSums!.Download(slot, (long)j * length + start);
+                if (n + 1 - start is int at && at >= 0 && at < slot.Length) slot[at] = stopRequested ? 1f : 0f;
+            }
+        }
+        _exchange.Sum(_sumHost);
+        _gradients.Upload(_sumHost.AsSpan(0, n));
+        _stepElbo.Upload(_sumHost.AsSpan(n, 1), StepInEpoch);
+        _accelerator.RunKernelSequence(_queueUpdate);
+        _stopAgreed = _sumHost[n + 1] > 0f;
+        return float.IsFinite(_sumHost[n]);
+    }
+
     /// <summary>The per-step values of the step being queued (set on the host before its kernel sequence).</summary>
     private readonly record struct StepArguments(int StepInEpoch, RandomKey BinarizeKey, RandomKey NoiseKey, OptimizerScalars Scalars, float GradScale);
 
@@ -217,11 +332,28 @@ public sealed partial class Trainer : IDisposable
         var k = _accelerator.Kernels;
         int m = Training.BatchSize;
         k.GatherBatch(_trainImages, _order, _workspace.Input, a.StepInEpoch * m, m, Model.InputSize, Training.Binarization, a.BinarizeKey);
-        _network.Forward(_workspace, m, 0, a.NoiseKey, a.GradScale);
-        k.SumRows(_workspace.Elbo, _stepElbo.View(a.StepInEpoch, 1), m);
-        _network.Backward(_workspace, m, _gradients);
-        _optimizer.Apply(k, _parameters, _gradients, a.Scalars);
+        if (_shares is null)
+        {
+            var parts = BatchParts.All(m, Training.EffectiveBatchParts);
+            _network.Forward(_workspace, m, 0, a.NoiseKey, a.GradScale);
+            k.SumRows(_workspace.Elbo, _stepElbo.View(a.StepInEpoch, 1), m, parts);
+            _network.Backward(_workspace, _workspace.Input, parts, _gradients);
+            _optimizer.Apply(k, _parameters, _gradients, a.Scalars);
+            return;
+        }
+        // This rank's share: its datapoints of the minibatch gathered whole (the binarization's draws are
+        // numbered within the minibatch), the noise drawn at their sample rows of the minibatch (datapoint·S
+        // onwards), each part's sums apart.
+        int rank = _ranks!.Rank, first = _shares.FirstDatapoint(rank), rows = _shares.Datapoints(rank);
+        var share = _shares.Of(rank, _exchange!.Length);
+        var input = _workspace.Input.View((long)first * Model.InputSize, (long)rows * Model.InputSize);
+        _network.Forward(_workspace, input, rows, first * Model.Samples, a.NoiseKey, a.GradScale);
+        k.SumRows(_workspace.Elbo, _partSums!.View(Layout.Count, share.OutputSpan(1)), rows, share);
+        _network.Backward(_workspace, input, share, _partSums);
     }
+
+    /// <summary>Data-parallel: the optimizer update once the gradient summed over all parts is in place.</summary>
+    private void QueueUpdate() => _optimizer.Apply(_accelerator.Kernels, _parameters, _gradients, _stepArguments.Scalars);
 
     /// <summary>
     /// Closes an epoch whose steps are all done: the mean of its minibatch ELBOs, the epoch counter, and
@@ -250,9 +382,9 @@ public sealed partial class Trainer : IDisposable
         return new EpochMetrics(Epoch, Step, Step * Training.BatchSize, trainElbo, testElbo, seconds, evalClock.Elapsed.TotalSeconds, _accelerator.Name);
     }
 
-    /// <summary>ELBO per datapoint on the test set, with the evaluation noise stream.</summary>
+    /// <summary>ELBO per datapoint on the test set, with the evaluation noise stream (data-parallel: each rank evaluates a share).</summary>
     public double EvaluateTestElbo() =>
-        new Evaluator(_network, _evalWorkspace, Training.Seed, Training.Binarization).MeanElbo(_testImages, _identity, _testCount);
+        new Evaluator(_network, _evalWorkspace, Training.Seed, Training.Binarization).MeanElbo(_testImages, _identity, _testCount, _ranks);
 
     /// <summary>ELBO per datapoint on the (limited) training set, with the evaluation noise stream.</summary>
     public double EvaluateTrainElbo() =>
@@ -352,6 +484,7 @@ public sealed partial class Trainer : IDisposable
         _order.Dispose();
         _identity.Dispose();
         _stepElbo.Dispose();
+        _partSums?.Dispose();
     }
 }
 

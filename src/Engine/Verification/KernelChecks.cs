@@ -26,6 +26,7 @@ internal static class KernelChecks
         foreach (var a in Enum.GetValues<Activation>()) list.Add(LinearForward(a));
         foreach (var a in Enum.GetValues<Activation>()) list.Add(LinearBackwardData(a));
         list.Add(LinearBackwardWeights());
+        list.Add(LinearBackwardWeightsInParts());
         list.Add(SampleLatent());
         foreach (var e in new[] { KlEstimator.Analytic, KlEstimator.MonteCarlo }) list.Add(GaussianKl(e));
         foreach (var e in new[] { KlEstimator.Analytic, KlEstimator.MonteCarlo }) list.Add(LatentBackward(e));
@@ -33,6 +34,7 @@ internal static class KernelChecks
         list.Add(Gaussian());
         list.Add(ElboRows());
         list.Add(SumRows());
+        list.Add(SumRowsInParts());
         foreach (var k in Enum.GetValues<OptimizerKind>()) list.Add(Optimizer(k));
         foreach (var b in Enum.GetValues<Binarization>()) list.Add(Gather(b));
         list.AddRange(ImportanceKernelChecks.Create());
@@ -103,6 +105,36 @@ internal static class KernelChecks
             float[] x = s.Data == "zeros" ? TestValues.SignedZeros((long)s.Rows * s.Inputs) : v.Normal((long)s.Rows * s.Inputs, s.Data == "large" ? 40f : 1f);
             float[] dz = s.Data == "zeros" ? TestValues.SignedZeros((long)s.Rows * s.Outputs) : v.Normal((long)s.Rows * s.Outputs, 0.1f);
             c.Kernels.LinearBackwardWeights(c.In(x), c.In(dz), c.Out("dw", (long)s.Inputs * s.Outputs), c.Out("db", s.Outputs), s.Rows, s.Inputs, s.Outputs);
+        }))).ToList());
+
+    /// <summary>
+    /// Minibatch partitions (docs/kernels.md, "Minibatch parts"): (label, batch, parts, first part, parts covered,
+    /// rows per datapoint, folded or each part apart). Part ends inside a staged chunk and on its edge, uneven
+    /// parts, a slice of the parts as one rank of several holds it, two samples per datapoint.
+    /// </summary>
+    private static readonly (string Label, int Batch, int Count, int First, int Length, int Samples, bool Apart)[] Partitions =
+    [
+        ("batch 100 in 12 parts, folded", 100, 12, 0, 12, 1, false),
+        ("batch 64 in 4 parts of 16, folded", 64, 4, 0, 4, 1, false),
+        ("batch 37 in 37 parts, S=2, folded", 37, 37, 0, 37, 2, false),
+        ("parts 3-6 of 12 of batch 50, apart", 50, 12, 3, 4, 1, true),
+        ("parts 1-3 of 5 of batch 33, S=3, apart", 33, 5, 1, 3, 3, true),
+        ("part 11 of 12 of batch 100, apart", 100, 12, 11, 1, 1, true),
+    ];
+
+    private static KernelCheck LinearBackwardWeightsInParts() => new("LinearBackwardWeights/parts", "LinearBackwardWeights",
+        Partitions.Select(s => (s.Label, (Action<CheckSession>)(c =>
+        {
+            const int inputs = 37, outputs = 45;
+            var parts = new BatchParts(s.Batch, s.Count, s.First, s.Length, s.Samples, s.Apart ? inputs * outputs + 7 : 0);
+            int rows = parts.Rows;
+            var v = new TestValues(s.Batch * 131 + s.First * 7 + s.Samples);
+            float[] x = v.Normal((long)rows * inputs, 1f);
+            float[] dz = v.Normal((long)rows * outputs, 0.1f);
+            // A few large values, so that a sum in any other order gives other bits.
+            for (int i = 0; i < dz.Length; i += 97) dz[i] *= 1e4f;
+            c.Kernels.LinearBackwardWeights(c.In(x), c.In(dz), c.Out("dw", parts.OutputSpan((long)inputs * outputs)),
+                c.Out("db", parts.OutputSpan(outputs)), rows, inputs, outputs, parts);
         }))).ToList());
 
     /// <summary>Latent shapes: (label, rows, latent, samples, kind of data).</summary>
@@ -239,6 +271,16 @@ internal static class KernelChecks
         .Append(("negative zeros", (Action<CheckSession>)(c =>
             c.Kernels.SumRows(c.In(Enumerable.Repeat(-0f, 5).ToArray()), c.Out("sum", 1), 5))))
         .ToList());
+
+    private static KernelCheck SumRowsInParts() => new("SumRows/parts", "SumRows",
+        Partitions.Select(s => (s.Label, (Action<CheckSession>)(c =>
+        {
+            var parts = new BatchParts(s.Batch, s.Count, s.First, s.Length, s.Samples, s.Apart ? 2 : 0);
+            var v = new TestValues(s.Batch * 17 + s.First + s.Samples);
+            var values = v.Normal(parts.Rows, 50f, -100f);
+            for (int i = 0; i < values.Length; i += 7) values[i] *= 1e5f;
+            c.Kernels.SumRows(c.In(values), c.Out("sums", parts.OutputSpan(1)), parts.Rows, parts);
+        }))).ToList());
 
     private static KernelCheck Optimizer(OptimizerKind kind) => new($"OptimizerUpdate/{Lower(kind)}", "OptimizerUpdate",
         new (string Label, int Count, string Data)[] { ("random 1017", 1017, "random"), ("zeros 40", 40, "zeros"), ("single", 1, "random") }

@@ -41,23 +41,49 @@ public static unsafe class CpuLinear
     /// <paramref name="scratch"/> holds at least rows·inputs floats (xᵀ).
     /// </summary>
     public static void BackwardWeights(CpuWorkerPool pool, ReadOnlySpan<float> x, ReadOnlySpan<float> dz, Span<float> dw,
-        Span<float> db, int rows, int inputs, int outputs, Span<float> scratch)
+        Span<float> db, int rows, int inputs, int outputs, Span<float> scratch) =>
+        BackwardWeights(pool, x, dz, dw, db, rows, inputs, outputs, BatchParts.Whole(rows), scratch);
+
+    /// <summary>
+    /// dw = xᵀ·dz and db = column sums of dz over the rows of the minibatch <paramref name="parts"/>
+    /// (docs/kernels.md, "Minibatch parts"): each part's sums are chains of their own from 0, added left to
+    /// right into dw and db, or (a non-zero stride) written one after the other, the stride apart.
+    /// x rows×inputs, dz rows×outputs; <paramref name="scratch"/> holds at least rows·inputs floats (xᵀ).
+    /// </summary>
+    public static void BackwardWeights(CpuWorkerPool pool, ReadOnlySpan<float> x, ReadOnlySpan<float> dz, Span<float> dw,
+        Span<float> db, int rows, int inputs, int outputs, BatchParts parts, Span<float> scratch)
     {
+        parts.Validate(rows, System.Math.Max((long)inputs * outputs, outputs));
         Check(x, (long)rows * inputs, nameof(x)); Check(dz, (long)rows * outputs, nameof(dz));
-        Check(dw, (long)inputs * outputs, nameof(dw)); Check(db, outputs, nameof(db));
+        Check(dw, parts.OutputSpan((long)inputs * outputs), nameof(dw)); Check(db, parts.OutputSpan(outputs), nameof(db));
         Check(scratch, (long)rows * inputs, nameof(scratch));
         fixed (float* px = x, pdz = dz, pdw = dw, pt = scratch)
         {
             Transpose(pool, px, rows, inputs, pt);
             CpuGemm.Run(pool, pt, rows, pdz, outputs, pdw, outputs, inputs, outputs, rows, null,
-                GemmEpilogue.Activate, Activation.Identity, null, 0);
+                GemmEpilogue.Activate, Activation.Identity, null, 0, parts);
         }
-        // Bias: plain additions over the rows in ascending order, from 0.
-        db.Clear();
-        for (int m = 0; m < rows; m++)
+        // Bias: per part, plain additions over its rows in ascending order, from 0; then the parts in order.
+        float[]? rented = parts.Length > 1 && parts.Stride == 0 ? System.Buffers.ArrayPool<float>.Shared.Rent(outputs) : null;
+        try
         {
-            var row = dz.Slice(m * outputs, outputs);
-            for (int n = 0; n < outputs; n++) db[n] = db[n] + row[n];
+            for (int p = 0; p < parts.Length; p++)
+            {
+                bool add = parts.Stride == 0 && p > 0;
+                var sum = add ? rented.AsSpan(0, outputs) : db.Slice(p * parts.Stride, outputs);
+                sum.Clear();
+                for (int m = parts.RowStart(p), end = parts.RowStart(p + 1); m < end; m++)
+                {
+                    var row = dz.Slice(m * outputs, outputs);
+                    for (int n = 0; n < outputs; n++) sum[n] = sum[n] + row[n];
+                }
+                if (add)
+                    for (int n = 0; n < outputs; n++) db[n] = db[n] + sum[n];
+            }
+        }
+        finally
+        {
+            if (rented is not null) System.Buffers.ArrayPool<float>.Shared.Return(rented);
         }
     }
 

@@ -23,13 +23,13 @@ public static class DeviceKernelCatalog
     public static readonly MethodInfo LinearBackwardDataTile32 = Of<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, Activation>(LinearKernels.BackwardData<Block2x2>);
 
     /// <summary><see cref="LinearKernels.BackwardWeights{TBlock}"/>, 64 × 64 tiles.</summary>
-    public static readonly MethodInfo LinearBackwardWeights = Of<ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int>(LinearKernels.BackwardWeights<Block4x4>);
+    public static readonly MethodInfo LinearBackwardWeights = Of<ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, BatchParts>(LinearKernels.BackwardWeights<Block4x4>);
 
     /// <summary><see cref="LinearKernels.BackwardWeights{TBlock}"/>, 32 × 32 tiles.</summary>
-    public static readonly MethodInfo LinearBackwardWeightsTile32 = Of<ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int>(LinearKernels.BackwardWeights<Block2x2>);
+    public static readonly MethodInfo LinearBackwardWeightsTile32 = Of<ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, BatchParts>(LinearKernels.BackwardWeights<Block2x2>);
 
     /// <summary><see cref="LinearKernels.BackwardBias"/>.</summary>
-    public static readonly MethodInfo LinearBackwardBias = Of<ArrayView<float>, ArrayView<float>, int, int>(LinearKernels.BackwardBias);
+    public static readonly MethodInfo LinearBackwardBias = Of<ArrayView<float>, ArrayView<float>, int, BatchParts>(LinearKernels.BackwardBias);
 
     /// <summary><see cref="LatentKernels.Sample"/>.</summary>
     public static readonly MethodInfo SampleLatent = Of<ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int, RandomKey>(LatentKernels.Sample);
@@ -50,7 +50,7 @@ public static class DeviceKernelCatalog
     public static readonly MethodInfo ElboRows = Of<ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int>(ReductionKernels.ElboRows);
 
     /// <summary><see cref="ReductionKernels.Sum"/>.</summary>
-    public static readonly MethodInfo SumRows = Of<ArrayView<float>, ArrayView<float>, int>(ReductionKernels.Sum);
+    public static readonly MethodInfo SumRows = Of<ArrayView<float>, ArrayView<float>, BatchParts>(ReductionKernels.Sum);
 
     /// <summary><see cref="OptimizerKernel.Update"/>.</summary>
     public static readonly MethodInfo OptimizerUpdate = Of<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, OptimizerScalars>(OptimizerKernel.Update);
@@ -83,6 +83,7 @@ public static class DeviceKernelCatalog
     private static MethodInfo Of<T1, T2, T3, T4>(Action<T1, T2, T3, T4> kernel) => kernel.Method;
     private static MethodInfo Of<T1, T2, T3, T4, T5>(Action<T1, T2, T3, T4, T5> kernel) => kernel.Method;
     private static MethodInfo Of<T1, T2, T3, T4, T5, T6>(Action<T1, T2, T3, T4, T5, T6> kernel) => kernel.Method;
+    private static MethodInfo Of<T1, T2, T3, T4, T5, T6, T7>(Action<T1, T2, T3, T4, T5, T6, T7> kernel) => kernel.Method;
     private static MethodInfo Of<T1, T2, T3, T4, T5, T6, T7, T8>(Action<T1, T2, T3, T4, T5, T6, T7, T8> kernel) => kernel.Method;
     private static MethodInfo Of<T1, T2, T3, T4, T5, T6, T7, T8, T9>(Action<T1, T2, T3, T4, T5, T6, T7, T8, T9> kernel) => kernel.Method;
     private static MethodInfo Of<T1, T2, T3, T4, T5, T6, T7, T8, T9, T10>(Action<T1, T2, T3, T4, T5, T6, T7, T8, T9, T10> kernel) => kernel.Method;

@@ -25,6 +25,13 @@ namespace IlgpuVae.Kernels.Device;
 /// A(m, k) is a[m·aM + k·aK] and B(k, n) is b[k·bK + n·bN], so one core serves plain and transposed
 /// operands without a transpose kernel.
 /// </para>
+/// <para>
+/// Minibatch parts (docs/kernels.md): when the summed index runs over a minibatch divided into parts, each
+/// part is a chain of its own from the start value; at a part's end the thread either adds the part's chains
+/// to its running totals (the first part's chains become the totals: t = p₀, then t = t + p₁, …) or hands
+/// them to the epilogue to store on their own. Part ends fall anywhere inside a staged chunk; the walk over a
+/// chunk stops at them, the same in every thread, so no barrier is ever in divergent code.
+/// </para>
 /// </remarks>
 public static class GemmTile
 {
@@ -35,11 +42,24 @@ public static class GemmTile
     /// Runs the product for this thread's outputs of the group's tile (group (x, y) covers columns
     /// x·tile… and rows y·tile…) and hands each to <paramref name="epilogue"/>. Must be called by every
     /// thread of the group (barriers). <paramref name="aStage"/> and <paramref name="bStage"/> hold
-    /// <see cref="StageLength"/> floats of shared memory each.
+    /// <see cref="StageLength"/> floats of shared memory each. The summed index is one chain.
     /// </summary>
     public static void Run<TBlock, TEpilogue>(ArrayView<float> aStage, ArrayView<float> bStage,
         ArrayView<float> a, int aM, int aK, ArrayView<float> b, int bK, int bN, int rows, int cols, int depth,
         ref TEpilogue epilogue)
+        where TBlock : struct, IGemmRegisterBlock
+        where TEpilogue : struct, IGemmEpilogue =>
+        Run<TBlock, TEpilogue>(aStage, bStage, a, aM, aK, b, bK, bN, rows, cols, depth, BatchParts.Whole(depth), ref epilogue);
+
+    /// <summary>
+    /// <see cref="Run{TBlock, TEpilogue}(ArrayView{float}, ArrayView{float}, ArrayView{float}, int, int, ArrayView{float}, int, int, int, int, int, ref TEpilogue)"/>
+    /// with the summed index (of length <paramref name="depth"/>) divided into minibatch <paramref name="parts"/>:
+    /// with a zero <see cref="BatchParts.Stride"/> the parts' chains are added left to right and the totals go to
+    /// <see cref="IGemmEpilogue.Finish"/>; otherwise each part's chains go to <see cref="IGemmEpilogue.FinishPart"/>.
+    /// </summary>
+    public static void Run<TBlock, TEpilogue>(ArrayView<float> aStage, ArrayView<float> bStage,
+        ArrayView<float> a, int aM, int aK, ArrayView<float> b, int bK, int bN, int rows, int cols, int depth,
+        BatchParts parts, ref TEpilogue epilogue)
         where TBlock : struct, IGemmRegisterBlock
         where TEpilogue : struct, IGemmEpilogue
     {
@@ -52,6 +72,9 @@ public static class GemmTile
         int tid = ty * threads + tx;
         int row0 = Grid.IdxY * tile;
         int col0 = Grid.IdxX * tile;
+        bool fold = parts.Stride == 0;
+        int part = 0;
+        int partEnd = parts.RowStart(1);
         block.Start(ref epilogue, row0 + ty, col0 + tx, threads);
 
         for (int k0 = 0; k0 < depth; k0 += chunk)
@@ -78,13 +101,27 @@ public static class GemmTile
             }
             Group.Barrier();
 
-            for (int kk = 0; kk < kc; kk++) block.Step(aStage, bStage, kk * tile + ty, kk * tile + tx);
+            // The chunk, up to each part end inside it; the part ends are the same in every thread.
+            int step = 0;
+            while (step < kc)
+            {
+                int stop = partEnd - k0 < kc ? partEnd - k0 : kc;
+                for (; step < stop; step++) block.Step(aStage, bStage, step * tile + ty, step * tile + tx);
+                if (k0 + step == partEnd && part + 1 < parts.Length)
+                {
+                    block.EndPart(ref epilogue, row0 + ty, col0 + tx, part, fold);
+                    part++;
+                    partEnd = parts.RowStart(part + 1);
+                    block.Start(ref epilogue, row0 + ty, col0 + tx, threads);
+                }
+            }
 
             // The next chunk may overwrite the stages only after everyone has consumed this one.
             Group.Barrier();
         }
 
-        block.Finish(ref epilogue, row0 + ty, col0 + tx);
+        block.EndPart(ref epilogue, row0 + ty, col0 + tx, part, fold);
+        if (fold) block.Finish(ref epilogue, row0 + ty, col0 + tx);
     }
 }
 
@@ -100,6 +137,12 @@ public interface IGemmEpilogue
 
     /// <summary>Stores the finished chain <paramref name="acc"/> of output (m, n) if it lies in the result.</summary>
     void Finish(int m, int n, float acc);
+
+    /// <summary>
+    /// Stores the chain of minibatch part <paramref name="part"/> (counted within the call) of output (m, n) on
+    /// its own, if it lies in the result (products whose parts are stored apart; see <see cref="BatchParts.Stride"/>).
+    /// </summary>
+    void FinishPart(int m, int n, int part, float acc);
 }
 
 /// <summary>
@@ -124,7 +167,14 @@ public interface IGemmRegisterBlock
     /// </summary>
     void Step(ArrayView<float> aStage, ArrayView<float> bStage, int a, int b);
 
-    /// <summary>Hands every accumulator to the epilogue.</summary>
+    /// <summary>
+    /// Ends minibatch part <paramref name="part"/>: with <paramref name="fold"/>, the accumulators become the
+    /// totals (part 0) or are added to them (total + accumulator); otherwise each goes to
+    /// <see cref="IGemmEpilogue.FinishPart"/>. The next part starts with <see cref="Start{TEpilogue}"/>.
+    /// </summary>
+    void EndPart<TEpilogue>(ref TEpilogue epilogue, int m0, int n0, int part, bool fold) where TEpilogue : struct, IGemmEpilogue;
+
+    /// <summary>Hands every total to the epilogue.</summary>
     void Finish<TEpilogue>(ref TEpilogue epilogue, int m0, int n0) where TEpilogue : struct, IGemmEpilogue;
 }
 
@@ -133,6 +183,7 @@ public struct Block4x4 : IGemmRegisterBlock
 {
     private int _s;
     private float _c00, _c01, _c02, _c03, _c10, _c11, _c12, _c13, _c20, _c21, _c22, _c23, _c30, _c31, _c32, _c33;
+    private float _t00, _t01, _t02, _t03, _t10, _t11, _t12, _t13, _t20, _t21, _t22, _t23, _t30, _t31, _t32, _t33;
 
     /// <inheritdoc />
     public readonly int Side => DeviceGeometry.GemmBlock;
@@ -165,13 +216,38 @@ public struct Block4x4 : IGemmRegisterBlock
     }
 
     /// <inheritdoc />
+    public void EndPart<TEpilogue>(ref TEpilogue e, int m0, int n0, int part, bool fold) where TEpilogue : struct, IGemmEpilogue
+    {
+        int s = _s;
+        if (!fold)
+        {
+            e.FinishPart(m0, n0, part, _c00); e.FinishPart(m0, n0 + s, part, _c01); e.FinishPart(m0, n0 + 2 * s, part, _c02); e.FinishPart(m0, n0 + 3 * s, part, _c03);
+            e.FinishPart(m0 + s, n0, part, _c10); e.FinishPart(m0 + s, n0 + s, part, _c11); e.FinishPart(m0 + s, n0 + 2 * s, part, _c12); e.FinishPart(m0 + s, n0 + 3 * s, part, _c13);
+            e.FinishPart(m0 + 2 * s, n0, part, _c20); e.FinishPart(m0 + 2 * s, n0 + s, part, _c21); e.FinishPart(m0 + 2 * s, n0 + 2 * s, part, _c22); e.FinishPart(m0 + 2 * s, n0 + 3 * s, part, _c23);
+            e.FinishPart(m0 + 3 * s, n0, part, _c30); e.FinishPart(m0 + 3 * s, n0 + s, part, _c31); e.FinishPart(m0 + 3 * s, n0 + 2 * s, part, _c32); e.FinishPart(m0 + 3 * s, n0 + 3 * s, part, _c33);
+        }
+        else if (part == 0)
+        {
+            _t00 = _c00; _t01 = _c01; _t02 = _c02; _t03 = _c03; _t10 = _c10; _t11 = _c11; _t12 = _c12; _t13 = _c13;
+            _t20 = _c20; _t21 = _c21; _t22 = _c22; _t23 = _c23; _t30 = _c30; _t31 = _c31; _t32 = _c32; _t33 = _c33;
+        }
+        else
+        {
+            _t00 = _t00 + _c00; _t01 = _t01 + _c01; _t02 = _t02 + _c02; _t03 = _t03 + _c03;
+            _t10 = _t10 + _c10; _t11 = _t11 + _c11; _t12 = _t12 + _c12; _t13 = _t13 + _c13;
+            _t20 = _t20 + _c20; _t21 = _t21 + _c21; _t22 = _t22 + _c22; _t23 = _t23 + _c23;
+            _t30 = _t30 + _c30; _t31 = _t31 + _c31; _t32 = _t32 + _c32; _t33 = _t33 + _c33;
+        }
+    }
+
+    /// <inheritdoc />
     public readonly void Finish<TEpilogue>(ref TEpilogue e, int m0, int n0) where TEpilogue : struct, IGemmEpilogue
     {
         int s = _s;
-        e.Finish(m0, n0, _c00); e.Finish(m0, n0 + s, _c01); e.Finish(m0, n0 + 2 * s, _c02); e.Finish(m0, n0 + 3 * s, _c03);
-        e.Finish(m0 + s, n0, _c10); e.Finish(m0 + s, n0 + s, _c11); e.Finish(m0 + s, n0 + 2 * s, _c12); e.Finish(m0 + s, n0 + 3 * s, _c13);
-        e.Finish(m0 + 2 * s, n0, _c20); e.Finish(m0 + 2 * s, n0 + s, _c21); e.Finish(m0 + 2 * s, n0 + 2 * s, _c22); e.Finish(m0 + 2 * s, n0 + 3 * s, _c23);
-        e.Finish(m0 + 3 * s, n0, _c30); e.Finish(m0 + 3 * s, n0 + s, _c31); e.Finish(m0 + 3 * s, n0 + 2 * s, _c32); e.Finish(m0 + 3 * s, n0 + 3 * s, _c33);
+        e.Finish(m0, n0, _t00); e.Finish(m0, n0 + s, _t01); e.Finish(m0, n0 + 2 * s, _t02); e.Finish(m0, n0 + 3 * s, _t03);
+        e.Finish(m0 + s, n0, _t10); e.Finish(m0 + s, n0 + s, _t11); e.Finish(m0 + s, n0 + 2 * s, _t12); e.Finish(m0 + s, n0 + 3 * s, _t13);
+        e.Finish(m0 + 2 * s, n0, _t20); e.Finish(m0 + 2 * s, n0 + s, _t21); e.Finish(m0 + 2 * s, n0 + 2 * s, _t22); e.Finish(m0 + 2 * s, n0 + 3 * s, _t23);
+        e.Finish(m0 + 3 * s, n0, _t30); e.Finish(m0 + 3 * s, n0 + s, _t31); e.Finish(m0 + 3 * s, n0 + 2 * s, _t32); e.Finish(m0 + 3 * s, n0 + 3 * s, _t33);
     }
 }
 
@@ -183,6 +259,7 @@ public struct Block2x2 : IGemmRegisterBlock
 {
     private int _s;
     private float _c00, _c01, _c10, _c11;
+    private float _t00, _t01, _t10, _t11;
 
     /// <inheritdoc />
     public readonly int Side => DeviceGeometry.GemmSmallBlock;
@@ -207,10 +284,29 @@ public struct Block2x2 : IGemmRegisterBlock
     }
 
     /// <inheritdoc />
+    public void EndPart<TEpilogue>(ref TEpilogue e, int m0, int n0, int part, bool fold) where TEpilogue : struct, IGemmEpilogue
+    {
+        int s = _s;
+        if (!fold)
+        {
+            e.FinishPart(m0, n0, part, _c00); e.FinishPart(m0, n0 + s, part, _c01);
+            e.FinishPart(m0 + s, n0, part, _c10); e.FinishPart(m0 + s, n0 + s, part, _c11);
+        }
+        else if (part == 0)
+        {
+            _t00 = _c00; _t01 = _c01; _t10 = _c10; _t11 = _c11;
+        }
+        else
+        {
+            _t00 = _t00 + _c00; _t01 = _t01 + _c01; _t10 = _t10 + _c10; _t11 = _t11 + _c11;
+        }
+    }
+
+    /// <inheritdoc />
     public readonly void Finish<TEpilogue>(ref TEpilogue e, int m0, int n0) where TEpilogue : struct, IGemmEpilogue
     {
         int s = _s;
-        e.Finish(m0, n0, _c00); e.Finish(m0, n0 + s, _c01);
-        e.Finish(m0 + s, n0, _c10); e.Finish(m0 + s, n0 + s, _c11);
+        e.Finish(m0, n0, _t00); e.Finish(m0, n0 + s, _t01);
+        e.Finish(m0 + s, n0, _t10); e.Finish(m0 + s, n0 + s, _t11);
     }
 }

@@ -41,30 +41,44 @@ public static class LinearKernels
     }
 
     /// <summary>
-    /// dw[k,n] = FMA chain over m ascending from 0 of x[m,k]·dz[m,n] (overwritten). x rows×inputs,
-    /// dz rows×outputs, dw inputs×outputs. The bias gradient is <see cref="BackwardBias"/>.
+    /// dw[k,n] = FMA chain over m ascending from 0 of x[m,k]·dz[m,n] within each minibatch part, the parts
+    /// added left to right (or, with a non-zero <see cref="BatchParts.Stride"/>, part j's chains stored at
+    /// dw + j·stride); overwritten. x rows×inputs, dz rows×outputs, dw inputs×outputs, rows = the parts' rows.
+    /// The bias gradient is <see cref="BackwardBias"/>.
     /// </summary>
     public static void BackwardWeights<TBlock>(ArrayView<float> x, ArrayView<float> dz, ArrayView<float> dw,
-        int rows, int inputs, int outputs) where TBlock : struct, IGemmRegisterBlock
+        int rows, int inputs, int outputs, BatchParts parts) where TBlock : struct, IGemmRegisterBlock
     {
-        var epilogue = new StoreEpilogue { C = dw, Rows = inputs, Cols = outputs };
+        var epilogue = new StoreEpilogue { C = dw, Rows = inputs, Cols = outputs, Stride = parts.Stride };
         // A(k, m) = x[m·inputs + k] (x read transposed); B(m, n) = dz[m·outputs + n].
         GemmTile.Run<TBlock, StoreEpilogue>(SharedMemory.Allocate<float>(GemmTile.StageLength),
-            SharedMemory.Allocate<float>(GemmTile.StageLength), x, 1, inputs, dz, outputs, 1, inputs, outputs, rows, ref epilogue);
+            SharedMemory.Allocate<float>(GemmTile.StageLength), x, 1, inputs, dz, outputs, 1, inputs, outputs, rows, parts, ref epilogue);
     }
 
     /// <summary>
-    /// db[n] = ((0 + dz[0,n]) + dz[1,n]) + … over the rows in ascending order (overwritten), one thread per
-    /// column: the column sums are few and short, and splitting one would change its order.
+    /// db[n] = ((0 + dz[s,n]) + dz[s+1,n]) + … over each minibatch part's rows in ascending order, the parts
+    /// added left to right (or, with a non-zero <see cref="BatchParts.Stride"/>, part j's sum stored at
+    /// db[j·stride + n]); overwritten. One thread per column: the column sums are few and short, and
+    /// splitting one would change its order.
     /// Grid: ⌈outputs / element threads⌉ groups of element threads (<see cref="DeviceGeometry.ElementThreads"/>).
     /// </summary>
-    public static void BackwardBias(ArrayView<float> dz, ArrayView<float> db, int rows, int outputs)
+    public static void BackwardBias(ArrayView<float> dz, ArrayView<float> db, int outputs, BatchParts parts)
     {
         int n = Grid.GlobalIndex.X;
         if (n >= outputs) return;
-        float acc = 0f;
-        for (int m = 0; m < rows; m++) acc = acc + dz[m * outputs + n];
-        db[n] = acc;
+        float total = 0f;
+        int start = 0;
+        for (int p = 0; p < parts.Length; p++)
+        {
+            int end = parts.RowStart(p + 1);
+            float acc = 0f;
+            for (int m = start; m < end; m++) acc = acc + dz[m * outputs + n];
+            if (parts.Stride != 0) db[p * parts.Stride + n] = acc;
+            else if (p == 0) total = acc;
+            else total = total + acc;
+            start = end;
+        }
+        if (parts.Stride == 0) db[n] = total;
     }
 
     private struct ForwardEpilogue : IGemmEpilogue
@@ -79,6 +93,9 @@ public static class LinearKernels
         {
             if (m < Rows && n < Cols) Y[m * Cols + n] = ActivationMath.Apply(Activation, acc);
         }
+
+        // The forward product is one chain: it never has parts to store apart.
+        public readonly void FinishPart(int m, int n, int part, float acc) => Finish(m, n, acc);
     }
 
     private struct BackwardDataEpilogue : IGemmEpilogue
@@ -95,18 +112,26 @@ public static class LinearKernels
             int at = m * Cols + n;
             Dx[at] = ActivationMath.BackThrough(Activation, acc, X[at]);
         }
+
+        // The data gradient sums over outputs, never over the minibatch: it has no parts.
+        public readonly void FinishPart(int m, int n, int part, float acc) => Finish(m, n, acc);
     }
 
     private struct StoreEpilogue : IGemmEpilogue
     {
         public ArrayView<float> C;
-        public int Rows, Cols;
+        public int Rows, Cols, Stride;
 
         public readonly float Start(int m, int n) => 0f;
 
         public readonly void Finish(int m, int n, float acc)
         {
             if (m < Rows && n < Cols) C[m * Cols + n] = acc;
+        }
+
+        public readonly void FinishPart(int m, int n, int part, float acc)
+        {
+            if (m < Rows && n < Cols) C[part * Stride + m * Cols + n] = acc;
         }
     }
 }

@@ -19,16 +19,28 @@ public static class ReductionKernels
     }
 
     /// <summary>
-    /// result[0] = rowsum32(values[0 … count)): one group of 32 lanes, lane t summing values t, t + 32, …
-    /// before the fixed tree. Grid: 1 group of 32 × 1.
+    /// The batch sum over minibatch parts: per part, rowsum32 of its values (lane t summing the part's values
+    /// t, t + 32, … before the fixed tree), the parts added left to right into result[0] (or, with a non-zero
+    /// <see cref="BatchParts.Stride"/>, part j's sum stored at result[j·stride]). One group of 32 lanes walks
+    /// the parts in turn; every lane runs every part (the tree holds barriers). Grid: 1 group of 32 × 1.
     /// </summary>
-    public static void Sum(ArrayView<float> values, ArrayView<float> result, int count)
+    public static void Sum(ArrayView<float> values, ArrayView<float> result, BatchParts parts)
     {
         var p = SharedMemory.Allocate<float>(DeviceGeometry.RowLanes);
         int lane = Group.IdxX;
-        float partial = 0f;
-        for (int j = lane; j < count; j += DeviceGeometry.RowLanes) partial = partial + values[j];
-        float sum = RowReduce32.Sum(p, lane, partial);
-        if (lane == 0) result[0] = sum;
+        float total = 0f;
+        int start = 0;
+        for (int part = 0; part < parts.Length; part++)
+        {
+            int end = parts.RowStart(part + 1);
+            float partial = 0f;
+            for (int j = start + lane; j < end; j += DeviceGeometry.RowLanes) partial = partial + values[j];
+            float sum = RowReduce32.Sum(p, lane, partial);
+            if (parts.Stride != 0) { if (lane == 0) result[part * parts.Stride] = sum; }
+            else if (part == 0) total = sum;
+            else total = total + sum;
+            start = end;
+        }
+        if (parts.Stride == 0 && lane == 0) result[0] = total;
     }
 }

@@ -6,15 +6,16 @@ using IlgpuVae.Engine.Model;
 using IlgpuVae.Engine.Training;
 using IlgpuVae.Kernels;
 using IlgpuVae.Runner.Experiments;
+using IlgpuVae.Runner.Parallel;
 
 namespace IlgpuVae.Runner.Commands;
 
 /// <summary>`ilgpuvae experiment fig2`: the paper's experiments, run end to end with their tables and figures.</summary>
 internal static class ExperimentCommand
 {
-    public static Command Create(CliConsole console) => new("experiment", "Run one of the paper's experiments and write its table and figures.") { Fig2(console) };
+    public static Command Create(CliConsole console, ParallelJob job) => new("experiment", "Run one of the paper's experiments and write its table and figures.") { Fig2(console, job) };
 
-    private static Command Fig2(CliConsole console)
+    private static Command Fig2(CliConsole console, ParallelJob job)
     {
         var shared = new SharedOptions();
         var latents = new Option<string>("--latents") { Description = "latent sizes Nz, comma-separated", DefaultValueFactory = _ => "3,5,10,20,200" };
@@ -60,16 +61,28 @@ internal static class ExperimentCommand
             foreach (int nz in sizes) (settings.Model with { LatentSize = nz, InputSize = 1 }).Validate();
             settings.Training.Validate();
             string folder = parse.GetValue(output) ?? Path.Combine("runs", "fig2-" + DateTime.Now.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture));
-            // The experiment writes fig2.md, fig2.png and a folder per latent size: only into a new or empty folder.
-            var kind = PathKinds.Of(folder);
-            if (kind is not (PathKind.Missing or PathKind.Directory)) throw new InputException($"--out {folder}: is {PathKinds.Describe(kind)}, not a folder");
-            var contents = RunFolderContents.Read(folder);
-            if (contents.IsRunFolder) throw new InputException($"--out {folder}: holds a training run; the experiment needs a new or empty folder");
-            if (contents.Foreign.Count > 0)
-                throw new InputException($"--out {folder}: the folder is not empty ({contents.DescribeForeign()}); the experiment needs a new or empty folder, so nothing there is overwritten");
+            if (job.IsLeader)
+            {
+                // The experiment writes fig2.md, fig2.png and a folder per latent size: only into a new or empty folder.
+                var kind = PathKinds.Of(folder);
+                if (kind is not (PathKind.Missing or PathKind.Directory)) throw new InputException($"--out {folder}: is {PathKinds.Describe(kind)}, not a folder");
+                var contents = RunFolderContents.Read(folder);
+                if (contents.IsRunFolder) throw new InputException($"--out {folder}: holds a training run; the experiment needs a new or empty folder");
+                if (contents.Foreign.Count > 0)
+                    throw new InputException($"--out {folder}: the folder is not empty ({contents.DescribeForeign()}); the experiment needs a new or empty folder, so nothing there is overwritten");
+                Directory.CreateDirectory(folder);
+            }
+            if (job.Ranks is { } ranks)
+            {
+                // Rank 0's folder (its default name has rank 0's clock in it), which every rank writes its models into.
+                folder = System.Text.Encoding.UTF8.GetString(RankMessage.FromLeader(ranks, job.IsLeader ? System.Text.Encoding.UTF8.GetBytes(Path.GetFullPath(folder)) : null));
+                if (!Directory.Exists(folder))
+                    throw new InputException($"--out {folder}: rank 0 made this folder, but this rank does not see it; under MPI the experiment's folder must be on a file system every rank sees");
+            }
             var data = shared.LoadData(parse, console).WithTrainLimit(parse.GetValue(trainLimit));
-            var experiment = new Fig2Experiment(settings, data, () => shared.CreateAccelerator(parse, console), console.Log);
+            var experiment = new Fig2Experiment(settings, data, () => shared.CreateAccelerator(parse, console, job), console.Log, job.Ranks);
             var rows = new ProgressDisplay(console).Run("experiment fig2", experiment.TotalSteps, "step", progress => experiment.Run(folder, progress));
+            if (!job.IsLeader) return ExitCodes.Success;
             if (parse.GetValue(json))
                 JsonOutput.Write(console, new { Data = data.Name, Binarize = parse.GetValue(binarize), Folder = Path.GetFullPath(folder), Runs = rows });
             else

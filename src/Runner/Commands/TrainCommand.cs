@@ -7,19 +7,26 @@ using IlgpuVae.Engine.Data;
 using IlgpuVae.Engine.Model;
 using IlgpuVae.Engine.Training;
 using IlgpuVae.Kernels;
+using IlgpuVae.Runner.Parallel;
 
 namespace IlgpuVae.Runner.Commands;
 
 /// <summary>`ilgpuvae train`: trains a VAE and writes config.json, metrics.jsonl and model.ckpt (with the older checkpoints kept) to the run folder.</summary>
 internal static class TrainCommand
 {
-    public static Command Create(CliConsole console, StopSignals signals)
+    public static Command Create(CliConsole console, StopSignals signals, ParallelJob job)
     {
         var shared = new SharedOptions();
         var latent = new Option<int>("--latent") { Description = "latent size Nz", DefaultValueFactory = _ => 20 };
         var hidden = new Option<string>("--hidden") { Description = "encoder hidden layer sizes, comma-separated (the decoder mirrors them)", DefaultValueFactory = _ => "500" };
         var epochs = new Option<int>("--epochs") { Description = "passes over the training set", DefaultValueFactory = _ => 10 };
         var batch = new Option<int>("--batch-size") { Description = "minibatch size M", DefaultValueFactory = _ => 100 };
+        var batchParts = new Option<int>("--batch-parts")
+        {
+            Description = "parts of each minibatch: every sum over the minibatch is taken per part and the parts added in order, " +
+                          "so that 1 up to this many MPI processes give the same bits (1, 2, 3, 4, 6, 12 share 12 evenly)",
+            DefaultValueFactory = _ => TrainingConfig.DefaultBatchParts,
+        };
         var lr = new Option<float?>("--lr") { Description = "learning rate (default 0.01 for adagrad and sgd, 0.001 for rmsprop and adam)" };
         var optimizer = new Option<string>("--optimizer") { Description = "adagrad (the paper's), rmsprop, adam or sgd (with momentum)", DefaultValueFactory = _ => "adagrad" };
         optimizer.AcceptOnlyFromAmong("adagrad", "rmsprop", "adam", "sgd");
@@ -43,7 +50,7 @@ internal static class TrainCommand
 
         var command = new Command("train", "Train the VAE (defaults: the paper's MNIST model 784-500-20, Adagrad lr 0.01, minibatch 100, estimator B).")
         {
-            latent, hidden, epochs, batch, lr, optimizer, likelihood, estimator, samples, minLogVariance, weightDecay, seed, binarize, trainLimit, output, resume,
+            latent, hidden, epochs, batch, batchParts, lr, optimizer, likelihood, estimator, samples, minLogVariance, weightDecay, seed, binarize, trainLimit, output, resume,
             keepCheckpoints, checkpointEvery, onDivergence,
         };
         shared.AddDataOptions(command);
@@ -80,6 +87,7 @@ internal static class TrainCommand
                 LearningRate = parse.GetValue(lr),
                 WeightDecay = parse.GetValue(weightDecay),
                 BatchSize = parse.GetValue(batch),
+                BatchParts = parse.GetValue(batchParts),
                 Epochs = parse.GetValue(epochs),
                 Seed = parse.GetValue(seed),
                 Binarization = parse.GetValue(binarize) switch
@@ -106,6 +114,8 @@ internal static class TrainCommand
 
         command.SetAction(original =>
         {
+            // The other ranks of an MPI job train what rank 0 resolves, and never touch the run folder.
+            if (!job.IsLeader) return Follow(original, job, shared, console, signals);
             bool Given(Option option) => original.GetResult(option) is { Implicit: false };
             string? resumeDir = original.GetValue(resume);
             if (resumeDir is not null && Given(output)) throw new InputException("--out cannot be combined with --resume: a resumed run continues in its own folder");
@@ -143,6 +153,7 @@ internal static class TrainCommand
                             (optimizer, typed.Optimizer, state.Training.Optimizer),
                             (weightDecay, typed.WeightDecay, state.Training.WeightDecay),
                             (batch, typed.BatchSize, state.Training.BatchSize),
+                            (batchParts, typed.BatchParts, state.Training.BatchParts),
                             (seed, typed.Seed, state.Training.Seed),
                             (binarize, typed.Binarization, state.Training.Binarization),
                             (trainLimit, typed.TrainLimit, state.Training.TrainLimit),
@@ -187,17 +198,21 @@ internal static class TrainCommand
                         training.Validate();
                     }
                     folder.KeepCheckpoints = keep;
+                    bool rollBack = parse.GetValue(onDivergence) == "rollback";
+                    if (job.Ranks is { } ranks)
+                        TrainPlan.Share(ranks, new TrainPlan(model, training, parse.GetValue(shared.Data)!, every, rollBack, state));
                     var data = LoadRunData(parse, state, shared, console, resumeDir, Given(shared.Data));
                     model = model with { InputSize = data.Train.PixelsPerImage };
                     if (state is not null && !state.Model.Equals(model))
                         throw new InputException($"the data has {data.Train.PixelsPerImage} pixels per image, the checkpoint's model expects {state.Model.InputSize}");
                     // Only now that the run will go on: the lines of epochs it runs again go.
                     if (resumeDir is not null) folder.TrimMetrics(state?.Epoch ?? 0, console.Log);
-                    using var accelerator = shared.CreateAccelerator(parse, console);
+                    using var accelerator = shared.CreateAccelerator(parse, console, job);
                     var loop = new TrainLoop(console, folder, signals)
                     {
                         CheckpointEvery = every,
-                        RollBack = parse.GetValue(onDivergence) == "rollback",
+                        RollBack = rollBack,
+                        Ranks = job.Ranks,
                         RunOptions = RunSettings.Of(parse),
                         OnConfiguration = (effective, trainer) =>
                         {
@@ -222,6 +237,20 @@ internal static class TrainCommand
             }
         });
         return command;
+    }
+
+    /// <summary>
+    /// A rank other than 0 of a data-parallel run: takes rank 0's plan, loads the same data (from its own data
+    /// cache), opens its accelerator (its own GPU of the node) and trains in step with the other ranks.
+    /// </summary>
+    private static int Follow(ParseResult parse, ParallelJob job, SharedOptions shared, CliConsole console, StopSignals signals)
+    {
+        var plan = TrainPlan.Share(job.Ranks!, null);
+        var data = shared.LoadData(plan.Data, parse, console);
+        var model = plan.Model with { InputSize = data.Train.PixelsPerImage };
+        using var accelerator = shared.CreateAccelerator(parse, console, job);
+        var loop = new TrainLoop(console, null, signals) { CheckpointEvery = plan.CheckpointEvery, RollBack = plan.RollBack, Ranks = job.Ranks };
+        return loop.Run(accelerator, model, plan.Training, data, plan.State);
     }
 
     /// <summary>

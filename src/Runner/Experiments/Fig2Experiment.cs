@@ -5,9 +5,11 @@ using System.Text.Json;
 using IlgpuVae.Engine;
 using IlgpuVae.Engine.Accelerators;
 using IlgpuVae.Engine.Data;
+using IlgpuVae.Engine.Distributed;
 using IlgpuVae.Engine.Model;
 using IlgpuVae.Engine.Training;
 using IlgpuVae.Runner.Figures;
+using IlgpuVae.Runner.Parallel;
 
 namespace IlgpuVae.Runner.Experiments;
 
@@ -31,14 +33,22 @@ internal sealed record Fig2Row(int Latent, long Samples, double TrainElbo, doubl
 /// test ELBO on the whole test set and the train ELBO on the first images of the training set (both with
 /// the evaluation noise, so the two are comparable) — and drawn together on the paper's log axis.
 /// Each Nz gets a normal run folder (config.json, metrics.jsonl, model.ckpt, report.html) plus curve.jsonl.
+/// Under an MPI launcher the latent sizes are dealt out to the ranks (size i to rank i mod P), each rank trains
+/// its own models, and rank 0 writes the table and the curves once all are done; the models are independent,
+/// so each is the same bits as in one process.
 /// </summary>
-internal sealed class Fig2Experiment(Fig2Settings settings, Dataset data, Func<Accelerator> createAccelerator, Action<string> log)
+internal sealed class Fig2Experiment(Fig2Settings settings, Dataset data, Func<Accelerator> createAccelerator, Action<string> log,
+    ICommunicator? ranks = null)
 {
+    /// <summary>The latent sizes this process trains: all of them, or in a job this rank's share.</summary>
+    private IEnumerable<int> MyLatents =>
+        settings.Latents.Where((_, i) => ranks is null || i % ranks.Size == ranks.Rank);
+
     /// <summary>Training steps of one latent size: whole epochs covering the sample budget.</summary>
     public long StepsPerLatent => (long)Epochs * (data.Train.Count / settings.Training.BatchSize);
 
-    /// <summary>Training steps of the whole sweep (for a progress display).</summary>
-    public long TotalSteps => StepsPerLatent * settings.Latents.Length;
+    /// <summary>Training steps of the whole sweep in this process (for a progress display).</summary>
+    public long TotalSteps => StepsPerLatent * MyLatents.Count();
 
     private int Epochs
     {
@@ -58,13 +68,20 @@ internal sealed class Fig2Experiment(Fig2Settings settings, Dataset data, Func<A
     {
         Directory.CreateDirectory(outFolder);
         var rows = new List<Fig2Row>();
-        foreach (int latent in settings.Latents)
+        foreach (int latent in MyLatents)
         {
             long before = rows.Count * StepsPerLatent;
             rows.Add(RunOne(latent, Path.Combine(outFolder, $"nz-{latent}"), step => progress?.Invoke(before + step, $"Nz = {latent}")));
-            WriteSummary(outFolder, rows);
+            if (ranks is null) WriteSummary(outFolder, rows);
         }
-        return rows;
+        if (ranks is null) return rows;
+        // Every rank's rows to every rank, in the sweep's order; rank 0 draws them (from the folders all ranks share).
+        var all = new List<Fig2Row>();
+        for (int r = 0; r < ranks.Size; r++)
+            all.AddRange(JsonSerializer.Deserialize<List<Fig2Row>>(RankMessage.From(ranks, r, r == ranks.Rank ? JsonSerializer.SerializeToUtf8Bytes(rows) : null))!);
+        all = [.. all.OrderBy(row => Array.IndexOf(settings.Latents, row.Latent))];
+        if (ranks.Rank == 0) WriteSummary(outFolder, all);
+        return all;
     }
 
     private Fig2Row RunOne(int latent, string folderPath, Action<long> stepDone)

@@ -30,8 +30,8 @@ internal sealed class CpuKernels(CpuAccelerator owner, CpuWorkerPool pool) : IKe
         => CpuLinear.BackwardData(pool, F(dz), F(w), F(x), F(dx), rows, inputs, outputs, inputActivation, Scratch((long)inputs * outputs));
 
     public void LinearBackwardWeights(BufferView<float> x, BufferView<float> dz, BufferView<float> dw, BufferView<float> db,
-        int rows, int inputs, int outputs)
-        => CpuLinear.BackwardWeights(pool, F(x), F(dz), F(dw), F(db), rows, inputs, outputs, Scratch((long)rows * inputs));
+        int rows, int inputs, int outputs, BatchParts parts)
+        => CpuLinear.BackwardWeights(pool, F(x), F(dz), F(dw), F(db), rows, inputs, outputs, parts, Scratch((long)rows * inputs));
 
     public void SampleLatent(BufferView<float> encoderOut, BufferView<float> epsilon, BufferView<float> z,
         int rows, int latent, int samples, int firstRow, RandomKey key)
@@ -56,8 +56,8 @@ internal sealed class CpuKernels(CpuAccelerator owner, CpuWorkerPool pool) : IKe
     public void ElboRows(BufferView<float> ll, BufferView<float> kl, BufferView<float> elbo, int rows, int samples)
         => CpuReductions.ElboRows(F(ll), F(kl), F(elbo), rows, samples);
 
-    public void SumRows(BufferView<float> values, BufferView<float> result, int count)
-        => F(result)[0] = CpuReductions.Sum(F(values), count);
+    public void SumRows(BufferView<float> values, BufferView<float> result, int count, BatchParts parts)
+        => CpuReductions.Sum(F(values), F(result), count, parts);
 
     public void OptimizerUpdate(BufferView<float> parameters, BufferView<float> gradients, BufferView<float> state0,
         BufferView<float> state1, int count, in OptimizerScalars scalars)

@@ -53,16 +53,17 @@ internal sealed class IlgpuKernels(IlgpuAccelerator owner) : IKernels
 
     /// <inheritdoc />
     public void LinearBackwardWeights(BufferView<float> x, BufferView<float> dz, BufferView<float> dw, BufferView<float> db,
-        int rows, int inputs, int outputs)
+        int rows, int inputs, int outputs, BatchParts parts)
     {
         Dims(rows, inputs, outputs);
+        parts.Validate(rows, Math.Max((long)inputs * outputs, outputs));
         var ax = In(x, (long)rows * inputs, nameof(x));
         var adz = In(dz, (long)rows * outputs, nameof(dz));
-        var adw = In(dw, (long)inputs * outputs, nameof(dw));
-        var adb = In(db, outputs, nameof(db));
+        var adw = In(dw, parts.OutputSpan((long)inputs * outputs), nameof(dw));
+        var adb = In(db, parts.OutputSpan(outputs), nameof(db));
         var (variant, grid) = Gemm(outputs, inputs);
-        if (Ready(grid, GemmGroup, out var config)) lock (Gate) K.LinearBackwardWeights[variant](Stream, config, ax, adz, adw, rows, inputs, outputs);
-        if (Ready(Elements(outputs), ElementGroup, out var biasConfig)) lock (Gate) K.LinearBackwardBias(Stream, biasConfig, adz, adb, rows, outputs);
+        if (Ready(grid, GemmGroup, out var config)) lock (Gate) K.LinearBackwardWeights[variant](Stream, config, ax, adz, adw, rows, inputs, outputs, parts);
+        if (Ready(Elements(outputs), ElementGroup, out var biasConfig)) lock (Gate) K.LinearBackwardBias(Stream, biasConfig, adz, adb, outputs, parts);
     }
 
     /// <inheritdoc />
@@ -145,13 +146,14 @@ internal sealed class IlgpuKernels(IlgpuAccelerator owner) : IKernels
     }
 
     /// <inheritdoc />
-    public void SumRows(BufferView<float> values, BufferView<float> result, int count)
+    public void SumRows(BufferView<float> values, BufferView<float> result, int count, BatchParts parts)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(count);
+        parts.Validate(count, 1);
         var av = In(values, count, nameof(values));
-        var ar = In(result, 1, nameof(result));
+        var ar = In(result, parts.OutputSpan(1), nameof(result));
         // One group of 32 lanes, whatever the count: the scheme fixes which lane adds which value.
-        if (Ready(new Index2D(1, 1), new Index2D(DeviceGeometry.RowLanes, 1), out var config)) lock (Gate) K.SumRows(Stream, config, av, ar, count);
+        if (Ready(new Index2D(1, 1), new Index2D(DeviceGeometry.RowLanes, 1), out var config)) lock (Gate) K.SumRows(Stream, config, av, ar, parts);
     }
 
     /// <inheritdoc />

@@ -29,16 +29,16 @@ internal sealed class KernelLaunchers
             Load<Action<S, C, V, V, V, V, int, int, int, Activation>>(K.LinearForwardTile32)];
         LinearBackwardData = [Load<Action<S, C, V, V, V, V, int, int, int, Activation>>(K.LinearBackwardData),
             Load<Action<S, C, V, V, V, V, int, int, int, Activation>>(K.LinearBackwardDataTile32)];
-        LinearBackwardWeights = [Load<Action<S, C, V, V, V, int, int, int>>(K.LinearBackwardWeights),
-            Load<Action<S, C, V, V, V, int, int, int>>(K.LinearBackwardWeightsTile32)];
-        LinearBackwardBias = Load<Action<S, C, V, V, int, int>>(K.LinearBackwardBias);
+        LinearBackwardWeights = [Load<Action<S, C, V, V, V, int, int, int, BatchParts>>(K.LinearBackwardWeights),
+            Load<Action<S, C, V, V, V, int, int, int, BatchParts>>(K.LinearBackwardWeightsTile32)];
+        LinearBackwardBias = Load<Action<S, C, V, V, int, BatchParts>>(K.LinearBackwardBias);
         SampleLatent = Load<Action<S, C, V, V, V, int, int, int, int, RandomKey>>(K.SampleLatent);
         GaussianKl = Load<Action<S, C, V, V, V, V, int, int, int, KlEstimator>>(K.GaussianKl);
         LatentBackward = Load<Action<S, C, V, V, V, V, V, int, int, int, float, KlEstimator>>(K.LatentBackward);
         BernoulliLogLikelihood = Load<Action<S, C, V, V, V, V, int, int, int, float>>(K.BernoulliLogLikelihood);
         GaussianLogLikelihood = Load<Action<S, C, V, V, V, V, int, int, int, float, float>>(K.GaussianLogLikelihood);
         ElboRows = Load<Action<S, C, V, V, V, int, int>>(K.ElboRows);
-        SumRows = Load<Action<S, C, V, V, int>>(K.SumRows);
+        SumRows = Load<Action<S, C, V, V, BatchParts>>(K.SumRows);
         OptimizerUpdate = Load<Action<S, C, V, V, V, V, int, OptimizerScalars>>(K.OptimizerUpdate);
         GatherBatch = Load<Action<S, C, ArrayView<byte>, ArrayView<int>, V, int, int, int, int, Binarization, RandomKey>>(K.GatherBatch);
         ImportanceLogWeights = Load<Action<S, C, V, V, V, V, V, int, int, int>>(K.ImportanceLogWeights);
@@ -52,16 +52,16 @@ internal sealed class KernelLaunchers
     public Action<S, C, V, V, V, V, int, int, int, Activation>[] LinearBackwardData { get; }
 
     /// <summary>[0]: 64 × 64 tiles, [1]: 32 × 32 tiles.</summary>
-    public Action<S, C, V, V, V, int, int, int>[] LinearBackwardWeights { get; }
+    public Action<S, C, V, V, V, int, int, int, BatchParts>[] LinearBackwardWeights { get; }
 
-    public Action<S, C, V, V, int, int> LinearBackwardBias { get; }
+    public Action<S, C, V, V, int, BatchParts> LinearBackwardBias { get; }
     public Action<S, C, V, V, V, int, int, int, int, RandomKey> SampleLatent { get; }
     public Action<S, C, V, V, V, V, int, int, int, KlEstimator> GaussianKl { get; }
     public Action<S, C, V, V, V, V, V, int, int, int, float, KlEstimator> LatentBackward { get; }
     public Action<S, C, V, V, V, V, int, int, int, float> BernoulliLogLikelihood { get; }
     public Action<S, C, V, V, V, V, int, int, int, float, float> GaussianLogLikelihood { get; }
     public Action<S, C, V, V, V, int, int> ElboRows { get; }
-    public Action<S, C, V, V, int> SumRows { get; }
+    public Action<S, C, V, V, BatchParts> SumRows { get; }
     public Action<S, C, V, V, V, V, int, OptimizerScalars> OptimizerUpdate { get; }
     public Action<S, C, ArrayView<byte>, ArrayView<int>, V, int, int, int, int, Binarization, RandomKey> GatherBatch { get; }
     public Action<S, C, V, V, V, V, V, int, int, int> ImportanceLogWeights { get; }
