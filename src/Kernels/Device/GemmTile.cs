@@ -29,8 +29,8 @@ namespace IlgpuVae.Kernels.Device;
 /// Minibatch parts (docs/kernels.md): when the summed index runs over a minibatch divided into parts, each
 /// part is a chain of its own from the start value; at a part's end the thread either adds the part's chains
 /// to its running totals (the first part's chains become the totals: t = p₀, then t = t + p₁, …) or hands
-/// them to the epilogue to store on their own. Part ends fall anywhere inside a staged chunk; the walk over a
-/// chunk stops at them, the same in every thread, so no barrier is ever in divergent code.
+/// them to the epilogue to store on their own. A part's rows are staged in chunks of their own (the last one
+/// shorter), so a part's end is a chunk's end, the same in every thread, and no barrier is ever in divergent code.
 /// </para>
 /// </remarks>
 public static class GemmTile
@@ -73,54 +73,46 @@ public static class GemmTile
         int row0 = Grid.IdxY * tile;
         int col0 = Grid.IdxX * tile;
         bool fold = parts.Stride == 0;
-        int part = 0;
-        int partEnd = parts.RowStart(1);
-        block.Start(ref epilogue, row0 + ty, col0 + tx, threads);
 
-        for (int k0 = 0; k0 < depth; k0 += chunk)
+        // Part by part, each part's rows in chunks that end at the part's end: every chunk then runs the
+        // plain loop of one chain, and a part's end is always a chunk's end. (Chunks that ran across part
+        // ends, stopping inside at each, cost pocl 2.4 times the whole training step: its work-item loops
+        // could no longer be vectorized.) Parts are 1 datapoint or more, so no chunk is empty.
+        for (int part = 0; part < parts.Length; part++)
         {
-            // The same in every thread, so the loops below have a uniform trip count.
-            int kc = depth - k0 < chunk ? depth - k0 : chunk;
+            int partEnd = parts.RowStart(part + 1);
+            block.Start(ref epilogue, row0 + ty, col0 + tx, threads);
+            for (int k0 = parts.RowStart(part); k0 < partEnd; k0 += chunk)
+            {
+                // The same in every thread, so the loops below have a uniform trip count.
+                int kc = partEnd - k0 < chunk ? partEnd - k0 : chunk;
 
-            // Stage the chunk: consecutive threads take consecutive addresses of global memory (along k
-            // where that is the contiguous index, else along the tile's rows or columns). Operands outside
-            // the matrices are staged as 0 but never consumed by an output that is stored.
-            for (int e = tid; e < tile * chunk; e += threads * threads)
-            {
-                int mm = aK == 1 ? e / chunk : e % tile;
-                int kk = aK == 1 ? e % chunk : e / tile;
-                int m = row0 + mm;
-                aStage[kk * tile + mm] = m < rows && kk < kc ? a[m * aM + (k0 + kk) * aK] : 0f;
-            }
-            for (int e = tid; e < tile * chunk; e += threads * threads)
-            {
-                int nn = bK == 1 ? e / chunk : e % tile;
-                int kk = bK == 1 ? e % chunk : e / tile;
-                int n = col0 + nn;
-                bStage[kk * tile + nn] = n < cols && kk < kc ? b[(k0 + kk) * bK + n * bN] : 0f;
-            }
-            Group.Barrier();
-
-            // The chunk, up to each part end inside it; the part ends are the same in every thread.
-            int step = 0;
-            while (step < kc)
-            {
-                int stop = partEnd - k0 < kc ? partEnd - k0 : kc;
-                for (; step < stop; step++) block.Step(aStage, bStage, step * tile + ty, step * tile + tx);
-                if (k0 + step == partEnd && part + 1 < parts.Length)
+                // Stage the chunk: consecutive threads take consecutive addresses of global memory (along k
+                // where that is the contiguous index, else along the tile's rows or columns). Operands outside
+                // the matrices are staged as 0 but never consumed by an output that is stored.
+                for (int e = tid; e < tile * chunk; e += threads * threads)
                 {
-                    block.EndPart(ref epilogue, row0 + ty, col0 + tx, part, fold);
-                    part++;
-                    partEnd = parts.RowStart(part + 1);
-                    block.Start(ref epilogue, row0 + ty, col0 + tx, threads);
+                    int mm = aK == 1 ? e / chunk : e % tile;
+                    int kk = aK == 1 ? e % chunk : e / tile;
+                    int m = row0 + mm;
+                    aStage[kk * tile + mm] = m < rows && kk < kc ? a[m * aM + (k0 + kk) * aK] : 0f;
                 }
+                for (int e = tid; e < tile * chunk; e += threads * threads)
+                {
+                    int nn = bK == 1 ? e / chunk : e % tile;
+                    int kk = bK == 1 ? e % chunk : e / tile;
+                    int n = col0 + nn;
+                    bStage[kk * tile + nn] = n < cols && kk < kc ? b[(k0 + kk) * bK + n * bN] : 0f;
+                }
+                Group.Barrier();
+
+                for (int step = 0; step < kc; step++) block.Step(aStage, bStage, step * tile + ty, step * tile + tx);
+
+                // The next chunk may overwrite the stages only after everyone has consumed this one.
+                Group.Barrier();
             }
-
-            // The next chunk may overwrite the stages only after everyone has consumed this one.
-            Group.Barrier();
+            block.EndPart(ref epilogue, row0 + ty, col0 + tx, part, fold);
         }
-
-        block.EndPart(ref epilogue, row0 + ty, col0 + tx, part, fold);
         if (fold) block.Finish(ref epilogue, row0 + ty, col0 + tx);
     }
 }
