@@ -103,15 +103,17 @@ public sealed class LearningCurveChartTests
     [Test]
     public void EarlyPointsFarBelowTheRestEnterFromBelow()
     {
-        // 100 samples to 10⁶: the y-axis covers the last two decades (10⁴ to 10⁶ samples), not the −530 at 100 samples.
+        // 100 samples to 10⁶: the y-axis covers the last two decades (10⁴ to 10⁶ samples), not the −530 at 100 samples;
+        // the x-axis begins at 10³ samples, the evaluation before the first point in view (10⁴), not at the 100.
         var points = new List<CurvePoint> { new(100, -520, -530, 1), new(1000, -190, -196, 2), new(10_000, -140, -145, 5), new(100_000, -120, -125, 30), new(1_000_000, -100, -104, 300) };
         var (left, right, bottom, top) = LearningCurveChart.Limits(points);
-        Assert.That(left, Is.LessThan(2).And.GreaterThan(1.8), "x: every point, with a margin");
+        Assert.That(left, Is.LessThan(3).And.GreaterThan(2.8), "x: from the evaluation before the first point in view, with a margin");
         Assert.That(right, Is.GreaterThan(6).And.LessThan(6.2));
         Assert.That(bottom, Is.LessThan(-145).And.GreaterThan(-150), "y: from the lowest point at 10⁴ samples or more, with a margin");
         Assert.That(top, Is.GreaterThan(-100).And.LessThan(-97));
         // A short run has every point in view.
-        var (_, _, twoBottom, _) = LearningCurveChart.Limits(TwoEpochs);
+        var (twoLeft, _, twoBottom, _) = LearningCurveChart.Limits(TwoEpochs);
         Assert.That(twoBottom, Is.LessThan(-191.39));
+        Assert.That(twoLeft, Is.LessThan(Math.Log10(60_000)));
     }
 }

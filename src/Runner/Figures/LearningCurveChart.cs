@@ -15,7 +15,7 @@ internal static class LearningCurveChart
     /// <summary>
     /// The y-axis shows every point of the last this-many decades of training samples; earlier points
     /// below them (the first minibatches, hundreds of nats lower) enter the plot from below, so they do
-    /// not squash the part worth reading.
+    /// not squash the part worth reading; the x-axis begins at the last of them before the curves enter.
     /// </summary>
     public const double DecadesInView = 2;
 
@@ -42,22 +42,26 @@ internal static class LearningCurveChart
     }
 
     /// <summary>
-    /// The axis limits: x (log₁₀ of samples) spans every point with a margin; y spans every point of the last
-    /// <see cref="DecadesInView"/> decades of samples with a margin (see there).
+    /// The axis limits: y spans every point of the last <see cref="DecadesInView"/> decades of samples with a
+    /// margin (see there); x (log₁₀ of samples) spans the points from the evaluation before the first one in
+    /// view, with a margin, so each curve is seen entering from below without decades of empty plot to its left.
     /// </summary>
     public static (double Left, double Right, double Bottom, double Top) Limits(List<CurvePoint> points)
     {
         var drawn = points.Where(p => p.Samples > 0).ToList();
         var xs = drawn.Where(p => Values(p).Any()).Select(p => Math.Log10(p.Samples)).ToList();
         if (xs.Count == 0) return (0, 1, -1, 0);
-        double xMin = xs.Min(), xMax = xs.Max();
-        double xPad = Math.Max(0.04 * (xMax - xMin), 0.02);
+        double xMax = xs.Max();
         double from = xMax - DecadesInView;
         var ys = drawn.Where(p => Math.Log10(p.Samples) >= from - 1e-9).SelectMany(Values).ToList();
         var all = drawn.SelectMany(Values).ToList();
         double yMin = ys.Min(), yMax = all.Max();
         double yPad = Math.Max(0.05 * (yMax - yMin), 1);
-        return (xMin - xPad, xMax + xPad, yMin - yPad, yMax + yPad);
+        double bottom = yMin - yPad, top = yMax + yPad;
+        double firstInView = drawn.Where(p => Values(p).Any(v => v >= bottom)).Min(p => Math.Log10(p.Samples));
+        double xMin = xs.Where(x => x < firstInView).DefaultIfEmpty(firstInView).Max();
+        double xPad = Math.Max(0.04 * (xMax - xMin), 0.02);
+        return (xMin - xPad, xMax + xPad, bottom, top);
     }
 
     private static IEnumerable<double> Values(CurvePoint p) => new[] { p.TestElbo, p.TrainElbo }.Where(double.IsFinite);
