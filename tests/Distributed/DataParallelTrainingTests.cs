@@ -21,12 +21,6 @@ public sealed class DataParallelTrainingTests
 {
     private static readonly Dataset Data = SyntheticImages.Dataset(200, 50, flip: 0.1, grey: true);
 
-    private static ModelConfig Model(Likelihood likelihood = Likelihood.Bernoulli, KlEstimator estimator = KlEstimator.Analytic, int samples = 1) => new()
-    {
-        InputSize = SyntheticImages.Pixels, HiddenSizes = [16], LatentSize = 4, Likelihood = likelihood, Estimator = estimator,
-        Samples = samples, InitScale = 0.1f,
-    };
-
     private sealed record Outcome(TrainingState State, double TrainElbo, double? TestElbo);
 
     private static Outcome TrainAlone(ModelConfig model, TrainingConfig training, int epochs)
@@ -63,10 +57,10 @@ public sealed class DataParallelTrainingTests
     public void EveryRankCountUpToThePartsGivesTheSameBits()
     {
         var training = new TrainingConfig { BatchSize = 20, BatchParts = 12, Seed = 5, Binarization = Binarization.Dynamic, LearningRate = 0.05f };
-        var alone = TrainAlone(Model(), training, 2);
+        var alone = TrainAlone(DeterminismTests.Model(), training, 2);
         foreach (int size in new[] { 1, 2, 3, 4, 5, 12 })
         {
-            var outcomes = TrainOnRanks(size, Model(), training, 2);
+            var outcomes = TrainOnRanks(size, DeterminismTests.Model(), training, 2);
             for (int r = 0; r < size; r++) AssertSame(alone, outcomes[r], $"{size} ranks, rank {r}");
         }
     }
@@ -75,7 +69,7 @@ public sealed class DataParallelTrainingTests
     [Test]
     public void SamplesGaussianAndAdamGiveTheSameBits()
     {
-        var model = Model(Likelihood.Gaussian, KlEstimator.MonteCarlo, samples: 2);
+        var model = DeterminismTests.Model(Likelihood.Gaussian, KlEstimator.MonteCarlo, samples: 2);
         var training = new TrainingConfig { BatchSize = 20, BatchParts = 6, Seed = 9, Optimizer = OptimizerKind.Adam, WeightDecay = 1e-3f };
         var alone = TrainAlone(model, training, 1);
         foreach (int size in new[] { 2, 4, 6 })
@@ -89,8 +83,8 @@ public sealed class DataParallelTrainingTests
     [Test]
     public void ThePartsAreASettingThatChangesTheBits()
     {
-        var one = TrainAlone(Model(), new TrainingConfig { BatchSize = 20, BatchParts = 1, Seed = 5 }, 1);
-        var twelve = TrainAlone(Model(), new TrainingConfig { BatchSize = 20, BatchParts = 12, Seed = 5 }, 1);
+        var one = TrainAlone(DeterminismTests.Model(), new TrainingConfig { BatchSize = 20, BatchParts = 1, Seed = 5 }, 1);
+        var twelve = TrainAlone(DeterminismTests.Model(), new TrainingConfig { BatchSize = 20, BatchParts = 12, Seed = 5 }, 1);
         Assert.That(twelve.State.Parameters.Select(Bits), Is.Not.EqualTo(one.State.Parameters.Select(Bits)));
     }
 
@@ -99,24 +93,24 @@ public sealed class DataParallelTrainingTests
     public void AResumeOnOtherRankCountsIsExact()
     {
         var training = new TrainingConfig { BatchSize = 20, BatchParts = 12, Seed = 3, Binarization = Binarization.Dynamic, Epochs = 2, LearningRate = 0.05f };
-        var alone = TrainAlone(Model(), training, 2);
+        var alone = TrainAlone(DeterminismTests.Model(), training, 2);
         var stopped = ThreadRanks.Run(4, ranks =>
         {
             using var cpu = new CpuAccelerator(1);
-            using var trainer = new Trainer(cpu, Model(), training, Data, null, ranks);
+            using var trainer = new Trainer(cpu, DeterminismTests.Model(), training, Data, null, ranks);
             trainer.TrainSteps(7);
             return trainer.CaptureState();
         })[0];
         var middle = ThreadRanks.Run(3, ranks =>
         {
             using var cpu = new CpuAccelerator(1);
-            using var trainer = new Trainer(cpu, Model(), training, Data, stopped, ranks);
+            using var trainer = new Trainer(cpu, DeterminismTests.Model(), training, Data, stopped, ranks);
             trainer.TrainEpoch();
             trainer.TrainSteps(4);
             return trainer.CaptureState();
         })[1];
         using var cpu = new CpuAccelerator(2);
-        using var last = new Trainer(cpu, Model(), training, Data, middle);
+        using var last = new Trainer(cpu, DeterminismTests.Model(), training, Data, middle);
         var metrics = last.TrainEpoch();
         AssertSame(alone, new Outcome(last.CaptureState(), metrics.TrainElbo, metrics.TestElbo), "4 ranks, then 3, then one process");
     }
@@ -129,7 +123,7 @@ public sealed class DataParallelTrainingTests
         var states = ThreadRanks.Run(3, ranks =>
         {
             using var cpu = new CpuAccelerator(1);
-            using var trainer = new Trainer(cpu, Model(), training, Data, null, ranks);
+            using var trainer = new Trainer(cpu, DeterminismTests.Model(), training, Data, null, ranks);
             using var stop = new CancellationTokenSource();
             trainer.TrainSteps(3, cancellation: stop.Token);
             if (ranks.Rank == 2) stop.Cancel();
@@ -152,7 +146,7 @@ public sealed class DataParallelTrainingTests
         var e = Assert.Throws<AggregateException>(() => ThreadRanks.Run(3, ranks =>
         {
             using var cpu = new CpuAccelerator(1);
-            using var trainer = new Trainer(cpu, Model(), training, ranks.Rank == 1 ? other : Data, null, ranks);
+            using var trainer = new Trainer(cpu, DeterminismTests.Model(), training, ranks.Rank == 1 ? other : Data, null, ranks);
             return 0;
         }));
         Assert.That(e!.InnerException, Is.TypeOf<RanksDisagreeException>().With.Message.Contains("rank 1 of 3").And.Message.Contains("data"));

@@ -20,7 +20,8 @@ public sealed class DeterminismTests
 {
     private static readonly Dataset Data = SyntheticImages.Dataset(300, 60, flip: 0.1, grey: true);
 
-    private static ModelConfig Model(Likelihood likelihood = Likelihood.Bernoulli, KlEstimator estimator = KlEstimator.Analytic, int samples = 1) => new()
+    /// <summary>The 64-16-4 model of these tests (also data-parallel training's).</summary>
+    internal static ModelConfig Model(Likelihood likelihood = Likelihood.Bernoulli, KlEstimator estimator = KlEstimator.Analytic, int samples = 1) => new()
     {
         InputSize = SyntheticImages.Pixels, HiddenSizes = [16], LatentSize = 4, Likelihood = likelihood, Estimator = estimator,
         Samples = samples, InitScale = 0.1f,

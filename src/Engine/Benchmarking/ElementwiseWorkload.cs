@@ -51,11 +51,13 @@ internal sealed class ElementwiseWorkload : IDisposable
     private readonly DeviceBuffer<float> _e, _eps, _z, _dz, _de, _logits, _gauss, _x, _ll, _grad, _ggrad, _kl, _elbo, _sum, _p, _g, _s0, _s1, _w, _lw, _lme;
     private readonly DeviceBuffer<byte> _data;
     private readonly DeviceBuffer<int> _indices;
+    private readonly BatchParts _parts;
 
     public ElementwiseWorkload(Accelerator accelerator, int rows)
     {
         _accelerator = accelerator;
         Rows = rows;
+        _parts = GemmWorkload.TrainingParts(rows);
         var random = new Random(1);
         float[] Host(long n, double scale)
         {
@@ -163,7 +165,7 @@ internal sealed class ElementwiseWorkload : IDisposable
             case ElementwiseKernel.BernoulliLogLikelihood: k.BernoulliLogLikelihood(_logits, _x, _ll, _grad, Rows, Pixels, 1, 0.01f); break;
             case ElementwiseKernel.GaussianLogLikelihood: k.GaussianLogLikelihood(_gauss, _x, _ll, _ggrad, Rows, Pixels, 1, 0.01f, -6f); break;
             case ElementwiseKernel.ElboRows: k.ElboRows(_ll, _kl, _elbo, Rows, 1); break;
-            case ElementwiseKernel.SumRows: k.SumRows(_ll, _sum, Rows, GemmWorkload.TrainingParts(Rows)); break;
+            case ElementwiseKernel.SumRows: k.SumRows(_ll, _sum, Rows, _parts); break;
             case ElementwiseKernel.AdagradUpdate: k.OptimizerUpdate(_p, _g, _s0, _s1, Parameters, UpdateScalars(OptimizerKind.Adagrad)); break;
             case ElementwiseKernel.AdamUpdate: k.OptimizerUpdate(_p, _g, _s0, _s1, Parameters, UpdateScalars(OptimizerKind.Adam)); break;
             case ElementwiseKernel.GatherBatch: k.GatherBatch(_data, _indices, _x, 0, Rows, Pixels, Binarization.None, Key); break;

@@ -24,6 +24,7 @@ internal sealed class GemmWorkload : IDisposable
 {
     private readonly Accelerator _accelerator;
     private readonly DeviceBuffer<float> _x, _w, _b, _y, _dy, _dx, _dw, _db;
+    private readonly BatchParts _parts;
 
     public GemmWorkload(Accelerator accelerator, int rows, int inputs, int outputs)
     {
@@ -31,6 +32,7 @@ internal sealed class GemmWorkload : IDisposable
         Rows = rows;
         Inputs = inputs;
         Outputs = outputs;
+        _parts = TrainingParts(rows);
         var random = new Random(1);
         float[] Host(long n)
         {
@@ -75,14 +77,14 @@ internal sealed class GemmWorkload : IDisposable
             case GemmKernel.LinearForward: k.LinearForward(_x, _w, _b, _y, Rows, Inputs, Outputs, Activation.Tanh); break;
             case GemmKernel.LinearBackwardData: k.LinearBackwardData(_dy, _w, _x, _dx, Rows, Inputs, Outputs, Activation.Tanh); break;
             // The minibatch parts a training step sums over by default: the kernel as training runs it.
-            case GemmKernel.LinearBackwardWeights: k.LinearBackwardWeights(_x, _dy, _dw, _db, Rows, Inputs, Outputs, TrainingParts(Rows)); break;
+            case GemmKernel.LinearBackwardWeights: k.LinearBackwardWeights(_x, _dy, _dw, _db, Rows, Inputs, Outputs, _parts); break;
             default: throw new ArgumentOutOfRangeException(nameof(kernel), kernel, null);
         }
     }
 
     /// <summary>The parts of a training step's minibatch sums at <paramref name="rows"/> datapoints (the default <see cref="Training.TrainingConfig.BatchParts"/>).</summary>
     internal static BatchParts TrainingParts(int rows) =>
-        BatchParts.All(rows, Math.Min(Training.TrainingConfig.DefaultBatchParts, rows));
+        BatchParts.All(rows, new Training.TrainingConfig { BatchSize = rows }.EffectiveBatchParts);
 
     public void Dispose()
     {

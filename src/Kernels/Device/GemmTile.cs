@@ -49,16 +49,16 @@ public static class GemmTile
         ref TEpilogue epilogue)
         where TBlock : struct, IGemmRegisterBlock
         where TEpilogue : struct, IGemmEpilogue =>
-        Run<TBlock, TEpilogue>(aStage, bStage, a, aM, aK, b, bK, bN, rows, cols, depth, BatchParts.Whole(depth), ref epilogue);
+        Run<TBlock, TEpilogue>(aStage, bStage, a, aM, aK, b, bK, bN, rows, cols, BatchParts.Whole(depth), ref epilogue);
 
     /// <summary>
     /// <see cref="Run{TBlock, TEpilogue}(ArrayView{float}, ArrayView{float}, ArrayView{float}, int, int, ArrayView{float}, int, int, int, int, int, ref TEpilogue)"/>
-    /// with the summed index (of length <paramref name="depth"/>) divided into minibatch <paramref name="parts"/>:
+    /// with the summed index (of length <see cref="BatchParts.Rows"/>) divided into minibatch <paramref name="parts"/>:
     /// with a zero <see cref="BatchParts.Stride"/> the parts' chains are added left to right and the totals go to
     /// <see cref="IGemmEpilogue.Finish"/>; otherwise each part's chains go to <see cref="IGemmEpilogue.FinishPart"/>.
     /// </summary>
     public static void Run<TBlock, TEpilogue>(ArrayView<float> aStage, ArrayView<float> bStage,
-        ArrayView<float> a, int aM, int aK, ArrayView<float> b, int bK, int bN, int rows, int cols, int depth,
+        ArrayView<float> a, int aM, int aK, ArrayView<float> b, int bK, int bN, int rows, int cols,
         BatchParts parts, ref TEpilogue epilogue)
         where TBlock : struct, IGemmRegisterBlock
         where TEpilogue : struct, IGemmEpilogue

@@ -52,7 +52,7 @@ public static class LinearKernels
         var epilogue = new StoreEpilogue { C = dw, Rows = inputs, Cols = outputs, Stride = parts.Stride };
         // A(k, m) = x[m·inputs + k] (x read transposed); B(m, n) = dz[m·outputs + n].
         GemmTile.Run<TBlock, StoreEpilogue>(SharedMemory.Allocate<float>(GemmTile.StageLength),
-            SharedMemory.Allocate<float>(GemmTile.StageLength), x, 1, inputs, dz, outputs, 1, inputs, outputs, rows, parts, ref epilogue);
+            SharedMemory.Allocate<float>(GemmTile.StageLength), x, 1, inputs, dz, outputs, 1, inputs, outputs, parts, ref epilogue);
     }
 
     /// <summary>
